@@ -1,0 +1,2 @@
+//! 9P2000.L: codec, server (the gofer process) and client (the sentry).
+#![deny(unsafe_code)]

@@ -1,0 +1,1 @@
+//! The sentry: a Linux kernel in user space.

@@ -1,0 +1,1 @@
+//! Shared helpers for rvisor's end-to-end tests, syscall suite and benchmarks.
