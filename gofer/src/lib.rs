@@ -1,2 +1,4 @@
 //! 9P2000.L: codec, server (the gofer process) and client (the sentry).
 #![deny(unsafe_code)]
+
+pub mod p9;
