@@ -3,5 +3,6 @@
 
 pub mod consts;
 pub mod errno;
+pub mod types;
 
 pub use errno::Errno;
