@@ -3,6 +3,8 @@
 
 pub mod consts;
 pub mod errno;
+pub mod table;
 pub mod types;
 
 pub use errno::Errno;
+pub use table::{by_name, info, nr, status_counts, ArgKind, Status, SyscallInfo, MAX_NR, TABLE};
