@@ -1,0 +1,1028 @@
+//! The file server that runs in the gofer process.
+//!
+//! It serves one host directory tree over 9P2000.L to a sentry it does not
+//! trust. Two rules keep the sentry inside that tree:
+//!
+//! - Every fid holds an `O_PATH|O_NOFOLLOW` fd of its file, obtained by
+//!   walking one component at a time with `openat(parent, name)`. Names that
+//!   are empty, `.`, `..`, or contain `/` or NUL are refused with EINVAL (the
+//!   client resolves `..` itself), so no lookup ever leaves the directory it
+//!   starts from, and the server never follows a symlink: walking a symlink's
+//!   name yields the link itself, and walking below it fails with ENOTDIR.
+//! - Operations that the host only offers by name (chmod, utimes, link,
+//!   opening a non-directory) use the fid's parent fd and name, after checking
+//!   that the name still refers to the fid's inode (ESTALE otherwise), with
+//!   `AT_SYMLINK_NOFOLLOW`/`O_NOFOLLOW` so a link swapped in meanwhile is
+//!   never followed.
+//!
+//! The server never opens device nodes or sockets for the sentry (EPERM):
+//! `/dev` comes from the sentry's own devfs. FIFOs are opened non-blocking so
+//! a FIFO without a peer cannot stall the connection.
+//!
+//! # FD donation
+//!
+//! When `Tlopen` or `Tlcreate` opens a regular file, the `Rlopen`/`Rlcreate`
+//! reply is sent with `sendmsg` carrying the opened host fd as SCM_RIGHTS
+//! ancillary data, attached to the first byte of that reply frame. The sentry
+//! can then `pread`/`pwrite`/`mmap` the file without a round trip per I/O. The
+//! server keeps its own copy to answer `Tread`/`Twrite` on that fid. No other
+//! reply carries an fd. The donated fd shares the open file description with
+//! the server's copy (flags and offset); both sides use positional I/O.
+//!
+//! # Read-only mode
+//!
+//! With [`ServerOptions::read_only`], every mutating request (`Tlcreate`,
+//! `Twrite`, `Tmkdir`, `Tsymlink`, `Tlink`, `Tunlinkat`, `Trenameat`,
+//! `Tsetattr`, and `Tlopen` with write access or `O_TRUNC`) answers EROFS.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::FileExt;
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+
+use nix::errno::Errno;
+use nix::fcntl::{AtFlags, FcntlArg, OFlag};
+use nix::sys::stat::{FchmodatFlags, FileStat, Mode, UtimensatFlags};
+use nix::sys::time::TimeSpec;
+use nix::unistd::{Gid, Uid, UnlinkatFlags};
+use rustix::fs::{FileType, OFlags, RawDir};
+use thiserror::Error;
+use tracing::{debug, warn};
+
+use crate::p9::{self, Attr, DecodeError, DirEntry, Message, Qid, SetAttr, StatFs};
+use crate::transport;
+
+/// How the tree is served.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServerOptions {
+    /// Refuse every request that would change the tree (EROFS), e.g. for a
+    /// read-only bind mount or `--overlay` with the host rootfs below.
+    pub read_only: bool,
+}
+
+/// Why [`Server::serve`] stopped before the peer closed the connection.
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("gofer socket: {0}")]
+    Io(#[from] io::Error),
+    #[error("peer broke framing: {0}")]
+    Framing(String),
+}
+
+/// Serves one directory tree; one `Server` per mount, one connection at a time.
+pub struct Server {
+    /// The root as a node, or the errno that `fstat` on it gave (reported at attach).
+    root: Result<Arc<Node>, Errno>,
+    opts: ServerOptions,
+}
+
+impl Server {
+    /// `root` is a directory fd (opened O_PATH|O_DIRECTORY or O_RDONLY|O_DIRECTORY) of the tree to serve.
+    pub fn new(root: OwnedFd, opts: ServerOptions) -> Server {
+        let root = Node::new(root).and_then(|node| {
+            if node.is_dir() {
+                Ok(Arc::new(node))
+            } else {
+                Err(Errno::ENOTDIR)
+            }
+        });
+        if let Err(e) = root {
+            warn!("gofer root is unusable: {e}");
+        }
+        Server { root, opts }
+    }
+
+    /// Serves one connection until the peer closes it (Ok) or an I/O error on the socket.
+    ///
+    /// Fids do not outlive the connection.
+    pub fn serve(&mut self, conn: UnixStream) -> Result<(), Error> {
+        let mut session = Session {
+            root: &self.root,
+            read_only: self.opts.read_only,
+            msize: p9::MAX_MSIZE,
+            versioned: false,
+            fids: HashMap::new(),
+            dirbuf: Vec::new(),
+        };
+        let sock = conn.as_fd();
+        let mut frame = Vec::new();
+        let mut out = Vec::new();
+        let mut stray_fds = Vec::new();
+        loop {
+            // size[4], then the rest of the frame.
+            let mut size = [0u8; 4];
+            if !transport::recv_exact(sock, &mut size, &mut stray_fds)? {
+                return Ok(());
+            }
+            let size = u32::from_le_bytes(size);
+            if size > session.msize || (size as usize) < p9::HEADER_LEN {
+                warn!(
+                    size,
+                    msize = session.msize,
+                    "closing gofer connection: bad frame size"
+                );
+                return Err(Error::Framing(format!(
+                    "frame size {size} outside 7..={}",
+                    session.msize
+                )));
+            }
+            frame.clear();
+            frame.resize(size as usize, 0);
+            frame[..4].copy_from_slice(&size.to_le_bytes());
+            transport::recv_exact(sock, &mut frame[4..], &mut stray_fds)?;
+            if !stray_fds.is_empty() {
+                warn!(n = stray_fds.len(), "dropping fds sent to the gofer");
+                stray_fds.clear();
+            }
+
+            // The header is intact (size >= 7), so there is a tag to answer under.
+            let tag = p9::decode_header(&frame).map_or(p9::NOTAG, |(_, _, tag)| tag);
+            let result = match p9::decode(&frame) {
+                Ok((_, msg)) => session.handle(msg),
+                Err(DecodeError::UnknownType(ty)) => {
+                    warn!(ty, "unsupported 9P message type");
+                    Err(Errno::EOPNOTSUPP)
+                }
+                Err(e) => {
+                    warn!("malformed 9P frame: {e}");
+                    Err(Errno::EBADMSG)
+                }
+            };
+            let (reply, donate) = match result {
+                Ok((reply, donate)) => (reply, donate),
+                Err(e) => (Message::Rlerror { ecode: e as u32 }, None),
+            };
+            out.clear();
+            if let Err(e) = p9::encode(tag, &reply, &mut out) {
+                warn!("cannot encode {}: {e}", reply.name());
+                encode_error(tag, Errno::EMSGSIZE, &mut out);
+            } else if out.len() > session.msize as usize {
+                encode_error(tag, Errno::EMSGSIZE, &mut out);
+            }
+            let is_error = out.get(4) == Some(&Message::Rlerror { ecode: 0 }.type_number());
+            let donated = match donate {
+                Some(fid) if !is_error => session.open_file(fid),
+                _ => None,
+            };
+            transport::send_frame(sock, &out, donated.map(|f| f.as_fd()))?;
+        }
+    }
+}
+
+fn encode_error(tag: u16, e: Errno, out: &mut Vec<u8>) {
+    out.clear();
+    // An Rlerror always encodes.
+    let _ = p9::encode(tag, &Message::Rlerror { ecode: e as u32 }, out);
+}
+
+/// A file the server has looked up: its `O_PATH` handle and identity.
+struct Node {
+    fd: OwnedFd,
+    dev: u64,
+    ino: u64,
+    /// `st_mode` at lookup; only the type bits are relied on (they never change).
+    mode: u32,
+}
+
+impl Node {
+    fn new(fd: OwnedFd) -> Result<Node, Errno> {
+        let st = fstat(&fd)?;
+        Ok(Node {
+            fd,
+            dev: st.st_dev,
+            ino: st.st_ino,
+            mode: st.st_mode,
+        })
+    }
+    fn file_type(&self) -> u32 {
+        self.mode & libc::S_IFMT
+    }
+    fn is_dir(&self) -> bool {
+        self.file_type() == libc::S_IFDIR
+    }
+    fn is_symlink(&self) -> bool {
+        self.file_type() == libc::S_IFLNK
+    }
+    fn is_regular(&self) -> bool {
+        self.file_type() == libc::S_IFREG
+    }
+    fn is(&self, st: &FileStat) -> bool {
+        st.st_dev == self.dev && st.st_ino == self.ino
+    }
+}
+
+/// What a fid names, and what it has opened.
+struct Fid {
+    node: Arc<Node>,
+    /// The directory holding `name`; `None` only for the root.
+    parent: Option<Arc<Node>>,
+    name: Vec<u8>,
+    open: Option<Open>,
+}
+
+enum Open {
+    File(File),
+    Dir(OwnedFd),
+}
+
+/// Per-connection state.
+struct Session<'a> {
+    root: &'a Result<Arc<Node>, Errno>,
+    read_only: bool,
+    msize: u32,
+    versioned: bool,
+    fids: HashMap<u32, Fid>,
+    /// getdents64 buffer, kept between Treaddirs.
+    dirbuf: Vec<MaybeUninit<u8>>,
+}
+
+/// The reply, and the fid whose open file rides along with it (FD donation).
+type Reply = Result<(Message, Option<u32>), Errno>;
+
+/// `Tlopen`/`Tlcreate` flags passed on to the host; the rest (O_CREAT,
+/// O_EXCL, O_NOCTTY, O_PATH, O_TMPFILE, O_ASYNC, O_DIRECTORY, O_NOFOLLOW, ...)
+/// are the server's to choose.
+const OPEN_FLAGS: i32 = libc::O_ACCMODE
+    | libc::O_APPEND
+    | libc::O_TRUNC
+    | libc::O_NONBLOCK
+    | libc::O_DSYNC
+    | libc::O_SYNC
+    | libc::O_DIRECT
+    | libc::O_NOATIME
+    | libc::O_LARGEFILE;
+
+/// A `gid` of -1 in Tlcreate/Tmkdir/Tsymlink means "whatever the host picks".
+const NO_GID: u32 = u32::MAX;
+
+impl Session<'_> {
+    fn handle(&mut self, msg: Message) -> Reply {
+        use Message::*;
+        if msg.is_reply() {
+            warn!("peer sent a reply ({}) as a request", msg.name());
+            return Err(Errno::EINVAL);
+        }
+        if !self.versioned && !matches!(msg, Tversion { .. }) {
+            return Err(Errno::EINVAL);
+        }
+        let mutating = matches!(
+            msg,
+            Tlcreate { .. }
+                | Twrite { .. }
+                | Tmkdir { .. }
+                | Tsymlink { .. }
+                | Tlink { .. }
+                | Tunlinkat { .. }
+                | Trenameat { .. }
+                | Tsetattr { .. }
+        );
+        if mutating && self.read_only {
+            return Err(Errno::EROFS);
+        }
+        let reply = match msg {
+            Tversion { msize, version } => self.version(msize, &version),
+            Tattach { fid, .. } => self.attach(fid),
+            Twalk { fid, newfid, names } => self.walk(fid, newfid, &names),
+            Tgetattr { fid, .. } => self.getattr(fid),
+            Tsetattr { fid, attr } => self.setattr(fid, &attr).map(|()| Rsetattr),
+            Tlopen { fid, flags } => return self.lopen(fid, flags).map(|m| (m, Some(fid))),
+            Tlcreate {
+                fid,
+                name,
+                flags,
+                mode,
+                gid,
+            } => {
+                return self
+                    .lcreate(fid, &name, flags, mode, gid)
+                    .map(|m| (m, Some(fid)))
+            }
+            Tread { fid, offset, count } => self.read(fid, offset, count),
+            Twrite { fid, offset, data } => self.write(fid, offset, &data),
+            Treaddir { fid, offset, count } => self.readdir(fid, offset, count),
+            Treadlink { fid } => self.readlink(fid),
+            Tmkdir {
+                dfid,
+                name,
+                mode,
+                gid,
+            } => self.mkdir(dfid, &name, mode, gid),
+            Tsymlink {
+                dfid,
+                name,
+                target,
+                gid,
+            } => self.symlink(dfid, &name, &target, gid),
+            Tlink { dfid, fid, name } => self.link(dfid, fid, &name).map(|()| Rlink),
+            Tunlinkat {
+                dirfid,
+                name,
+                flags,
+            } => self.unlinkat(dirfid, &name, flags).map(|()| Runlinkat),
+            Trenameat {
+                olddirfid,
+                oldname,
+                newdirfid,
+                newname,
+            } => self
+                .renameat(olddirfid, &oldname, newdirfid, &newname)
+                .map(|()| Rrenameat),
+            Tfsync { fid, datasync } => self.fsync(fid, datasync != 0).map(|()| Rfsync),
+            Tstatfs { fid } => self.statfs(fid),
+            Tclunk { fid } => self.fids.remove(&fid).map(|_| Rclunk).ok_or(Errno::EBADF),
+            // Requests are answered in order, so whatever Tflush names is done.
+            Tflush { .. } => Ok(Rflush),
+            Txattrwalk { .. } | Txattrcreate { .. } => Err(Errno::EOPNOTSUPP),
+            _ => Err(Errno::EINVAL),
+        };
+        reply.map(|m| (m, None))
+    }
+
+    fn fid(&self, fid: u32) -> Result<&Fid, Errno> {
+        self.fids.get(&fid).ok_or(Errno::EBADF)
+    }
+
+    /// The fid's node, which must be a directory.
+    fn dir(&self, fid: u32) -> Result<&Arc<Node>, Errno> {
+        let f = self.fid(fid)?;
+        if !f.node.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok(&f.node)
+    }
+
+    /// The open regular file of `fid`, for FD donation.
+    fn open_file(&self, fid: u32) -> Option<&File> {
+        match self.fids.get(&fid)?.open.as_ref()? {
+            Open::File(file) => Some(file),
+            Open::Dir(_) => None,
+        }
+    }
+
+    fn iounit(&self) -> u32 {
+        self.msize - p9::IOHDRSZ
+    }
+
+    fn version(&mut self, msize: u32, version: &[u8]) -> Result<Message, Errno> {
+        // Tversion starts a new session: every fid is gone.
+        self.fids.clear();
+        self.versioned = false;
+        if version != p9::VERSION {
+            return Ok(Message::Rversion {
+                msize,
+                version: p9::VERSION_UNKNOWN.to_vec(),
+            });
+        }
+        if msize < p9::MIN_MSIZE {
+            return Err(Errno::EINVAL);
+        }
+        self.msize = msize.min(p9::MAX_MSIZE);
+        self.versioned = true;
+        Ok(Message::Rversion {
+            msize: self.msize,
+            version: p9::VERSION.to_vec(),
+        })
+    }
+
+    fn attach(&mut self, fid: u32) -> Result<Message, Errno> {
+        if fid == p9::NOFID || self.fids.contains_key(&fid) {
+            return Err(Errno::EINVAL);
+        }
+        let root = self.root.as_ref().map_err(|e| *e)?;
+        let qid = qid_of(&fstat(&root.fd)?);
+        self.fids.insert(
+            fid,
+            Fid {
+                node: root.clone(),
+                parent: None,
+                name: Vec::new(),
+                open: None,
+            },
+        );
+        Ok(Message::Rattach { qid })
+    }
+
+    fn walk(&mut self, fid: u32, newfid: u32, names: &[Vec<u8>]) -> Result<Message, Errno> {
+        if newfid == p9::NOFID || (newfid != fid && self.fids.contains_key(&newfid)) {
+            return Err(Errno::EINVAL);
+        }
+        let f = self.fid(fid)?;
+        let mut node = f.node.clone();
+        let mut parent = f.parent.clone();
+        let mut name = f.name.clone();
+        let mut qids = Vec::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            let step = check_name(n).and_then(|()| {
+                let fd = openat(&node.fd, n, OFlags::PATH | OFlags::NOFOLLOW)?;
+                Node::new(fd)
+            });
+            match step {
+                Ok(child) => {
+                    qids.push(qid_of_node(&child));
+                    parent = Some(std::mem::replace(&mut node, Arc::new(child)));
+                    name.clone_from(n);
+                }
+                Err(e) if i == 0 => return Err(e),
+                // A partial walk reports how far it got and creates no fid.
+                Err(_) => break,
+            }
+        }
+        if qids.len() == names.len() {
+            self.fids.insert(
+                newfid,
+                Fid {
+                    node,
+                    parent,
+                    name,
+                    open: None,
+                },
+            );
+        }
+        Ok(Message::Rwalk { qids })
+    }
+
+    fn getattr(&self, fid: u32) -> Result<Message, Errno> {
+        let st = fstat(&self.fid(fid)?.node.fd)?;
+        Ok(Message::Rgetattr(Attr {
+            valid: p9::P9_GETATTR_BASIC,
+            qid: qid_of(&st),
+            mode: st.st_mode,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            nlink: st.st_nlink,
+            rdev: st.st_rdev,
+            size: st.st_size as u64,
+            blksize: st.st_blksize as u64,
+            blocks: st.st_blocks as u64,
+            atime_sec: st.st_atime as u64,
+            atime_nsec: st.st_atime_nsec as u64,
+            mtime_sec: st.st_mtime as u64,
+            mtime_nsec: st.st_mtime_nsec as u64,
+            ctime_sec: st.st_ctime as u64,
+            ctime_nsec: st.st_ctime_nsec as u64,
+            ..Attr::default()
+        }))
+    }
+
+    /// The fid's parent fd and name, after checking the name still refers to
+    /// the fid's file (another fid may have unlinked or replaced it).
+    fn located<'f>(&self, f: &'f Fid) -> Result<(&'f Node, &'f [u8]), Errno> {
+        let parent = f.parent.as_deref().ok_or(Errno::EINVAL)?;
+        let st = nix::sys::stat::fstatat(
+            Some(parent.fd.as_raw_fd()),
+            f.name.as_slice(),
+            AtFlags::AT_SYMLINK_NOFOLLOW,
+        )
+        .map_err(|e| if e == Errno::ENOENT { Errno::ESTALE } else { e })?;
+        if !f.node.is(&st) {
+            return Err(Errno::ESTALE);
+        }
+        Ok((parent, &f.name))
+    }
+
+    /// Opens the fid's non-directory file for real, through its parent and
+    /// name, refusing anything but the inode the fid names.
+    fn reopen(&self, f: &Fid, flags: i32) -> Result<OwnedFd, Errno> {
+        let (parent, name) = self.located(f)?;
+        // O_NONBLOCK so that a FIFO swapped in cannot block the server;
+        // O_TRUNC only once we know we have the right file.
+        let host = (flags & OPEN_FLAGS & !libc::O_TRUNC) | libc::O_NONBLOCK | libc::O_NOCTTY;
+        let fd = openat(
+            &parent.fd,
+            name,
+            OFlags::from_bits_retain(host as u32) | OFlags::NOFOLLOW,
+        )?;
+        let st = fstat(&fd)?;
+        if !f.node.is(&st) {
+            return Err(Errno::ESTALE);
+        }
+        if st.st_mode & libc::S_IFMT == libc::S_IFREG {
+            if flags & libc::O_NONBLOCK == 0 {
+                clear_nonblock(&fd)?;
+            }
+            if flags & libc::O_TRUNC != 0 {
+                nix::unistd::ftruncate(&fd, 0)?;
+            }
+        }
+        Ok(fd)
+    }
+
+    fn lopen(&mut self, fid: u32, flags: u32) -> Result<Message, Errno> {
+        let flags = flags as i32;
+        let acc = flags & libc::O_ACCMODE;
+        if acc == libc::O_ACCMODE {
+            return Err(Errno::EINVAL);
+        }
+        if self.read_only && (acc != libc::O_RDONLY || flags & libc::O_TRUNC != 0) {
+            return Err(Errno::EROFS);
+        }
+        let f = self.fid(fid)?;
+        if f.open.is_some() {
+            return Err(Errno::EINVAL);
+        }
+        let node = f.node.clone();
+        let open = match node.file_type() {
+            libc::S_IFDIR => {
+                if acc != libc::O_RDONLY {
+                    return Err(Errno::EISDIR);
+                }
+                Open::Dir(openat(&node.fd, b".", OFlags::RDONLY | OFlags::DIRECTORY)?)
+            }
+            libc::S_IFREG => Open::File(File::from(self.reopen(f, flags)?)),
+            // FIFOs stay non-blocking: a blocking open or read would stall
+            // every other request on this connection.
+            libc::S_IFIFO => Open::File(File::from(self.reopen(f, flags | libc::O_NONBLOCK)?)),
+            libc::S_IFLNK => return Err(Errno::ELOOP),
+            _ => return Err(Errno::EPERM),
+        };
+        let qid = qid_of_node(&node);
+        let donate = node.is_regular();
+        if let Some(f) = self.fids.get_mut(&fid) {
+            f.open = Some(open);
+        }
+        let iounit = self.iounit();
+        debug!(fid, flags, donate, "lopen");
+        Ok(Message::Rlopen { qid, iounit })
+    }
+
+    fn lcreate(
+        &mut self,
+        fid: u32,
+        name: &[u8],
+        flags: u32,
+        mode: u32,
+        gid: u32,
+    ) -> Result<Message, Errno> {
+        let flags = flags as i32;
+        if flags & libc::O_ACCMODE == libc::O_ACCMODE {
+            return Err(Errno::EINVAL);
+        }
+        check_name(name)?;
+        let f = self.fid(fid)?;
+        if f.open.is_some() {
+            return Err(Errno::EINVAL);
+        }
+        let dir = self.dir(fid)?.clone();
+        // Never open an existing device, socket or FIFO in the sentry's name.
+        match nix::sys::stat::fstatat(Some(dir.fd.as_raw_fd()), name, AtFlags::AT_SYMLINK_NOFOLLOW)
+        {
+            Ok(st) if st.st_mode & libc::S_IFMT != libc::S_IFREG => {
+                return Err(if flags & libc::O_EXCL != 0 {
+                    Errno::EEXIST
+                } else if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                    Errno::EISDIR
+                } else if st.st_mode & libc::S_IFMT == libc::S_IFLNK {
+                    Errno::ELOOP
+                } else {
+                    Errno::EPERM
+                });
+            }
+            Ok(_) | Err(Errno::ENOENT) => {}
+            Err(e) => return Err(e),
+        }
+        let host = (flags & OPEN_FLAGS)
+            | (flags & libc::O_EXCL)
+            | libc::O_CREAT
+            | libc::O_NONBLOCK
+            | libc::O_NOCTTY;
+        let fd = rustix::fs::openat(
+            &dir.fd,
+            name,
+            OFlags::from_bits_retain(host as u32) | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            rustix::fs::Mode::from_bits_truncate(mode & 0o7777),
+        )
+        .map_err(rx)?;
+        let st = fstat(&fd)?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Err(Errno::EPERM);
+        }
+        if flags & libc::O_NONBLOCK == 0 {
+            clear_nonblock(&fd)?;
+        }
+        set_gid(&fd, gid, st.st_gid);
+        let node = Node {
+            fd: fd.try_clone().map_err(io_errno)?,
+            dev: st.st_dev,
+            ino: st.st_ino,
+            mode: st.st_mode,
+        };
+        let qid = qid_of_node(&node);
+        let iounit = self.iounit();
+        if let Some(f) = self.fids.get_mut(&fid) {
+            // Per 9P, the directory fid now names the new, open file.
+            *f = Fid {
+                node: Arc::new(node),
+                parent: Some(dir),
+                name: name.to_vec(),
+                open: Some(Open::File(File::from(fd))),
+            };
+        }
+        Ok(Message::Rlcreate { qid, iounit })
+    }
+
+    fn read(&self, fid: u32, offset: u64, count: u32) -> Result<Message, Errno> {
+        let file = match &self.fid(fid)?.open {
+            Some(Open::File(file)) => file,
+            Some(Open::Dir(_)) => return Err(Errno::EISDIR),
+            None => return Err(Errno::EBADF),
+        };
+        let count = count.min(self.msize - p9::RREAD_HEADER_LEN as u32) as usize;
+        let mut data = vec![0u8; count];
+        let n = loop {
+            match file.read_at(&mut data, offset) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_errno(e)),
+            }
+        };
+        data.truncate(n);
+        Ok(Message::Rread { data })
+    }
+
+    fn write(&self, fid: u32, offset: u64, data: &[u8]) -> Result<Message, Errno> {
+        let file = match &self.fid(fid)?.open {
+            Some(Open::File(file)) => file,
+            Some(Open::Dir(_)) => return Err(Errno::EISDIR),
+            None => return Err(Errno::EBADF),
+        };
+        let n = loop {
+            match file.write_at(data, offset) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_errno(e)),
+            }
+        };
+        Ok(Message::Rwrite { count: n as u32 })
+    }
+
+    /// Offsets are getdents64's `d_off` cookies: each Treaddir seeks to the
+    /// one it is given, so a client can resume anywhere it has been.
+    fn readdir(&mut self, fid: u32, offset: u64, count: u32) -> Result<Message, Errno> {
+        let fd = match &self.fids.get(&fid).ok_or(Errno::EBADF)?.open {
+            Some(Open::Dir(fd)) => fd,
+            Some(Open::File(_)) => return Err(Errno::ENOTDIR),
+            None => return Err(Errno::EBADF),
+        };
+        let limit = (count as usize).min(self.msize as usize - p9::RREAD_HEADER_LEN);
+        rustix::fs::seek(fd, rustix::fs::SeekFrom::Start(offset)).map_err(rx)?;
+        // Big enough for any single entry (getdents64 fails with EINVAL otherwise).
+        let want = limit.clamp(4096, 64 * 1024);
+        if self.dirbuf.len() < want {
+            self.dirbuf.resize(want, MaybeUninit::uninit());
+        }
+        let mut dir = RawDir::new(fd, &mut self.dirbuf[..want]);
+        let mut entries = Vec::new();
+        let mut used = 0;
+        while let Some(entry) = dir.next() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) if entries.is_empty() => return Err(rx(e)),
+                Err(_) => break,
+            };
+            let name = entry.file_name().to_bytes();
+            used += p9::DIRENT_HEADER_LEN + name.len();
+            if used > limit {
+                break;
+            }
+            let (qid_ty, dt) = dirent_type(entry.file_type());
+            entries.push(DirEntry {
+                qid: Qid {
+                    ty: qid_ty,
+                    version: 0,
+                    path: entry.ino(),
+                },
+                offset: entry.next_entry_cookie(),
+                ty: dt,
+                name: name.to_vec(),
+            });
+        }
+        Ok(Message::Rreaddir { entries })
+    }
+
+    fn readlink(&self, fid: u32) -> Result<Message, Errno> {
+        let node = &self.fid(fid)?.node;
+        if !node.is_symlink() {
+            return Err(Errno::EINVAL);
+        }
+        let target = nix::fcntl::readlinkat(Some(node.fd.as_raw_fd()), "")?;
+        Ok(Message::Rreadlink {
+            target: target.into_encoded_bytes(),
+        })
+    }
+
+    /// Looks up a just-created `name` in `dir` for its qid, and gives it `gid`.
+    fn created(&self, dir: &Node, name: &[u8], gid: u32) -> Result<Qid, Errno> {
+        let fd = openat(&dir.fd, name, OFlags::PATH | OFlags::NOFOLLOW)?;
+        let st = fstat(&fd)?;
+        set_gid(&fd, gid, st.st_gid);
+        Ok(qid_of(&st))
+    }
+
+    fn mkdir(&self, dfid: u32, name: &[u8], mode: u32, gid: u32) -> Result<Message, Errno> {
+        check_name(name)?;
+        let dir = self.dir(dfid)?;
+        nix::sys::stat::mkdirat(
+            Some(dir.fd.as_raw_fd()),
+            name,
+            Mode::from_bits_truncate(mode & 0o7777),
+        )?;
+        Ok(Message::Rmkdir {
+            qid: self.created(dir, name, gid)?,
+        })
+    }
+
+    fn symlink(&self, dfid: u32, name: &[u8], target: &[u8], gid: u32) -> Result<Message, Errno> {
+        check_name(name)?;
+        let dir = self.dir(dfid)?;
+        nix::unistd::symlinkat(target, Some(dir.fd.as_raw_fd()), name)?;
+        Ok(Message::Rsymlink {
+            qid: self.created(dir, name, gid)?,
+        })
+    }
+
+    fn link(&self, dfid: u32, fid: u32, name: &[u8]) -> Result<(), Errno> {
+        check_name(name)?;
+        let dir = self.dir(dfid)?;
+        let target = self.fid(fid)?;
+        if target.node.is_dir() {
+            return Err(Errno::EPERM);
+        }
+        let (parent, old) = self.located(target)?;
+        // Flags 0: link the file the name refers to, never a symlink's target.
+        nix::unistd::linkat(
+            Some(parent.fd.as_raw_fd()),
+            old,
+            Some(dir.fd.as_raw_fd()),
+            name,
+            AtFlags::empty(),
+        )
+    }
+
+    fn unlinkat(&self, dirfid: u32, name: &[u8], flags: u32) -> Result<(), Errno> {
+        check_name(name)?;
+        let dir = self.dir(dirfid)?;
+        let flag = match flags as i32 {
+            0 => UnlinkatFlags::NoRemoveDir,
+            libc::AT_REMOVEDIR => UnlinkatFlags::RemoveDir,
+            _ => return Err(Errno::EINVAL),
+        };
+        nix::unistd::unlinkat(Some(dir.fd.as_raw_fd()), name, flag)
+    }
+
+    fn renameat(
+        &mut self,
+        olddirfid: u32,
+        oldname: &[u8],
+        newdirfid: u32,
+        newname: &[u8],
+    ) -> Result<(), Errno> {
+        check_name(oldname)?;
+        check_name(newname)?;
+        let old = self.dir(olddirfid)?.clone();
+        let new = self.dir(newdirfid)?.clone();
+        nix::fcntl::renameat(
+            Some(old.fd.as_raw_fd()),
+            oldname,
+            Some(new.fd.as_raw_fd()),
+            newname,
+        )?;
+        // Fids of the moved file follow it; fids below it hold their parent
+        // by fd and need nothing.
+        for f in self.fids.values_mut() {
+            let moved = f
+                .parent
+                .as_ref()
+                .is_some_and(|p| p.dev == old.dev && p.ino == old.ino && f.name == oldname);
+            if moved {
+                f.parent = Some(new.clone());
+                f.name = newname.to_vec();
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies owner, then size, then mode, then times: chown and truncate
+    /// may clear set-id bits a chmod in the same request sets, and truncate
+    /// moves mtime.
+    fn setattr(&self, fid: u32, a: &SetAttr) -> Result<(), Errno> {
+        let f = self.fid(fid)?;
+        let node = &f.node;
+        if a.valid & (p9::P9_SETATTR_UID | p9::P9_SETATTR_GID) != 0 {
+            let uid = (a.valid & p9::P9_SETATTR_UID != 0).then(|| Uid::from_raw(a.uid));
+            let gid = (a.valid & p9::P9_SETATTR_GID != 0).then(|| Gid::from_raw(a.gid));
+            nix::unistd::fchownat(
+                Some(node.fd.as_raw_fd()),
+                "",
+                uid,
+                gid,
+                AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW,
+            )?;
+        }
+        if a.valid & p9::P9_SETATTR_SIZE != 0 {
+            match node.file_type() {
+                libc::S_IFREG => {}
+                libc::S_IFDIR => return Err(Errno::EISDIR),
+                _ => return Err(Errno::EINVAL),
+            }
+            let fd = self.reopen(f, libc::O_WRONLY)?;
+            nix::unistd::ftruncate(&fd, i64::try_from(a.size).map_err(|_| Errno::EFBIG)?)?;
+        }
+        if a.valid & p9::P9_SETATTR_MODE != 0 {
+            self.chmod(f, a.mode & 0o7777)?;
+        }
+        if a.valid & (p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME) != 0 {
+            let time = |bit: u32, set: u32, sec: u64, nsec: u64| {
+                if a.valid & bit == 0 {
+                    TimeSpec::UTIME_OMIT
+                } else if a.valid & set != 0 {
+                    TimeSpec::new(sec as i64, nsec as i64)
+                } else {
+                    TimeSpec::UTIME_NOW
+                }
+            };
+            let atime = time(
+                p9::P9_SETATTR_ATIME,
+                p9::P9_SETATTR_ATIME_SET,
+                a.atime_sec,
+                a.atime_nsec,
+            );
+            let mtime = time(
+                p9::P9_SETATTR_MTIME,
+                p9::P9_SETATTR_MTIME_SET,
+                a.mtime_sec,
+                a.mtime_nsec,
+            );
+            let (dirfd, name) = match self.located(f) {
+                Ok((parent, name)) => (parent.fd.as_raw_fd(), name),
+                // The root: "." from itself cannot be swapped for a symlink.
+                Err(Errno::EINVAL) if f.parent.is_none() => (node.fd.as_raw_fd(), &b"."[..]),
+                Err(e) => return Err(e),
+            };
+            nix::sys::stat::utimensat(
+                Some(dirfd),
+                name,
+                &atime,
+                &mtime,
+                UtimensatFlags::NoFollowSymlink,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// chmod without ever following a symlink. `fchmodat(AT_SYMLINK_NOFOLLOW)`
+    /// does that where the host can (fchmodat2, or glibc via /proc); else the
+    /// file is opened with O_NOFOLLOW and fchmod'ed.
+    fn chmod(&self, f: &Fid, mode: u32) -> Result<(), Errno> {
+        let node = &f.node;
+        if node.is_symlink() {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let mode = Mode::from_bits_truncate(mode);
+        let (dirfd, name) = match self.located(f) {
+            Ok((parent, name)) => (parent.fd.as_raw_fd(), name),
+            Err(Errno::EINVAL) if f.parent.is_none() => (node.fd.as_raw_fd(), &b"."[..]),
+            Err(e) => return Err(e),
+        };
+        match nix::sys::stat::fchmodat(Some(dirfd), name, mode, FchmodatFlags::NoFollowSymlink) {
+            Err(Errno::EOPNOTSUPP | Errno::ENOSYS) => {}
+            other => return other,
+        }
+        let fd = match node.file_type() {
+            libc::S_IFDIR => openat(&node.fd, b".", OFlags::RDONLY | OFlags::DIRECTORY)?,
+            libc::S_IFREG => self.reopen(f, libc::O_RDONLY)?,
+            _ => return Err(Errno::EOPNOTSUPP),
+        };
+        nix::sys::stat::fchmod(fd.as_raw_fd(), mode)
+    }
+
+    fn fsync(&self, fid: u32, datasync: bool) -> Result<(), Errno> {
+        let fd = match &self.fid(fid)?.open {
+            Some(Open::File(file)) => file.as_raw_fd(),
+            Some(Open::Dir(fd)) => fd.as_raw_fd(),
+            None => return Err(Errno::EBADF),
+        };
+        if datasync {
+            nix::unistd::fdatasync(fd)
+        } else {
+            nix::unistd::fsync(fd)
+        }
+    }
+
+    fn statfs(&self, fid: u32) -> Result<Message, Errno> {
+        let fd = &self.fid(fid)?.node.fd;
+        let s = rustix::fs::fstatfs(fd).map_err(rx)?;
+        // rustix keeps statfs's fsid opaque; statvfs has it as one number.
+        let fsid = rustix::fs::fstatvfs(fd).map_err(rx)?.f_fsid;
+        Ok(Message::Rstatfs(StatFs {
+            ty: s.f_type as u32,
+            bsize: s.f_bsize as u32,
+            blocks: s.f_blocks,
+            bfree: s.f_bfree,
+            bavail: s.f_bavail,
+            files: s.f_files,
+            ffree: s.f_ffree,
+            fsid,
+            namelen: s.f_namelen as u32,
+        }))
+    }
+}
+
+/// Refuses names that would make a lookup leave the directory it starts from.
+fn check_name(name: &[u8]) -> Result<(), Errno> {
+    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0)
+    {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
+}
+
+fn openat(dir: &OwnedFd, name: &[u8], flags: OFlags) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat(
+        dir,
+        name,
+        flags | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(rx)
+}
+
+fn fstat(fd: &OwnedFd) -> Result<FileStat, Errno> {
+    nix::sys::stat::fstatat(
+        Some(fd.as_raw_fd()),
+        "",
+        AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+}
+
+fn clear_nonblock(fd: &OwnedFd) -> Result<(), Errno> {
+    let flags = nix::fcntl::fcntl(fd.as_raw_fd(), FcntlArg::F_GETFL)?;
+    let flags = OFlag::from_bits_retain(flags) & !OFlag::O_NONBLOCK;
+    nix::fcntl::fcntl(fd.as_raw_fd(), FcntlArg::F_SETFL(flags)).map(drop)
+}
+
+/// Gives a new file the group the sentry asked for. Best effort: the file
+/// exists by now, and a gofer without CAP_CHOWN may not be able to.
+fn set_gid(fd: &OwnedFd, gid: u32, current: u32) {
+    if gid == NO_GID || gid == current {
+        return;
+    }
+    if let Err(e) = nix::unistd::fchownat(
+        Some(fd.as_raw_fd()),
+        "",
+        None,
+        Some(Gid::from_raw(gid)),
+        AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW,
+    ) {
+        debug!(gid, "cannot give a new file its group: {e}");
+    }
+}
+
+fn qid_type(mode: u32) -> u8 {
+    match mode & libc::S_IFMT {
+        libc::S_IFDIR => p9::QTDIR,
+        libc::S_IFLNK => p9::QTSYMLINK,
+        _ => p9::QTFILE,
+    }
+}
+
+fn qid_of(st: &FileStat) -> Qid {
+    Qid {
+        ty: qid_type(st.st_mode),
+        version: 0,
+        path: st.st_ino,
+    }
+}
+
+fn qid_of_node(node: &Node) -> Qid {
+    Qid {
+        ty: qid_type(node.mode),
+        version: 0,
+        path: node.ino,
+    }
+}
+
+/// Qid type and `DT_*` value of a directory entry.
+fn dirent_type(ft: FileType) -> (u8, u8) {
+    match ft {
+        FileType::Directory => (p9::QTDIR, libc::DT_DIR),
+        FileType::Symlink => (p9::QTSYMLINK, libc::DT_LNK),
+        FileType::RegularFile => (p9::QTFILE, libc::DT_REG),
+        FileType::Fifo => (p9::QTFILE, libc::DT_FIFO),
+        FileType::Socket => (p9::QTFILE, libc::DT_SOCK),
+        FileType::CharacterDevice => (p9::QTFILE, libc::DT_CHR),
+        FileType::BlockDevice => (p9::QTFILE, libc::DT_BLK),
+        _ => (p9::QTFILE, libc::DT_UNKNOWN),
+    }
+}
+
+fn rx(e: rustix::io::Errno) -> Errno {
+    Errno::from_raw(e.raw_os_error())
+}
+
+fn io_errno(e: io::Error) -> Errno {
+    e.raw_os_error().map_or(Errno::EIO, Errno::from_raw)
+}
