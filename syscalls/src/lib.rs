@@ -3,6 +3,7 @@
 
 pub mod consts;
 pub mod errno;
+pub mod strace;
 pub mod table;
 pub mod types;
 
