@@ -1,9 +1,10 @@
 //! The syscall table: every x86-64 Linux syscall with its number, name,
 //! argument shapes and rvisor's support status.
 //!
-//! The rows live in one place, the [`for_each_syscall!`] macro, so that the
-//! sentry's dispatch table, `--strace` and `docs/compatibility.md` cannot
-//! disagree about them. To change a syscall's status, edit its row.
+//! The rows live in one place, the
+//! [`for_each_syscall!`](crate::for_each_syscall) macro, so that the sentry's
+//! dispatch table, `--strace` and `docs/compatibility.md` cannot disagree
+//! about them. To change a syscall's status, edit its row.
 
 use std::fmt;
 
