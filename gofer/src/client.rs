@@ -275,6 +275,8 @@ impl Client {
         let newfid = self.alloc_fid()?;
         let mut qids = Vec::with_capacity(names.len());
         let mut from = fid;
+        // Whether an earlier chunk made newfid exist on the gofer.
+        let mut created = false;
         let mut chunks: Vec<&[&[u8]]> = names.chunks(p9::MAX_WALK_ELEMS).collect();
         if chunks.is_empty() {
             chunks.push(&[]);
@@ -296,8 +298,8 @@ impl Client {
             match result {
                 Ok(got) => qids.extend(got),
                 Err(e) => {
-                    if from == newfid {
-                        // An earlier chunk created newfid; a failed walk in place leaves it as it was.
+                    if created {
+                        // A failed walk in place leaves newfid as it was.
                         let _ = self.clunk(newfid);
                     } else {
                         self.release_fid(newfid);
@@ -306,6 +308,7 @@ impl Client {
                 }
             }
             from = newfid;
+            created = true;
         }
         Ok((newfid, qids))
     }

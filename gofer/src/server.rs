@@ -37,7 +37,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io;
+use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::fs::FileExt;
@@ -165,7 +165,7 @@ impl Server {
             }
             let is_error = out.get(4) == Some(&Message::Rlerror { ecode: 0 }.type_number());
             let donated = match donate {
-                Some(fid) if !is_error => session.open_file(fid),
+                Some(fid) if !is_error => session.donated_file(fid),
                 _ => None,
             };
             transport::send_frame(sock, &out, donated.map(|f| f.as_fd()))?;
@@ -356,10 +356,11 @@ impl Session<'_> {
     }
 
     /// The open regular file of `fid`, for FD donation.
-    fn open_file(&self, fid: u32) -> Option<&File> {
-        match self.fids.get(&fid)?.open.as_ref()? {
-            Open::File(file) => Some(file),
-            Open::Dir(_) => None,
+    fn donated_file(&self, fid: u32) -> Option<&File> {
+        let f = self.fids.get(&fid)?;
+        match f.open.as_ref()? {
+            Open::File(file) if f.node.is_regular() => Some(file),
+            _ => None,
         }
     }
 
@@ -540,12 +541,10 @@ impl Session<'_> {
             _ => return Err(Errno::EPERM),
         };
         let qid = qid_of_node(&node);
-        let donate = node.is_regular();
         if let Some(f) = self.fids.get_mut(&fid) {
             f.open = Some(open);
         }
         let iounit = self.iounit();
-        debug!(fid, flags, donate, "lopen");
         Ok(Message::Rlopen { qid, iounit })
     }
 
@@ -624,16 +623,27 @@ impl Session<'_> {
         Ok(Message::Rlcreate { qid, iounit })
     }
 
+    /// The fid's open file, and whether it is a stream (a FIFO: no offsets).
+    fn file(&self, fid: u32) -> Result<(&File, bool), Errno> {
+        let f = self.fid(fid)?;
+        match &f.open {
+            Some(Open::File(file)) => Ok((file, f.node.file_type() == libc::S_IFIFO)),
+            Some(Open::Dir(_)) => Err(Errno::EISDIR),
+            None => Err(Errno::EBADF),
+        }
+    }
+
     fn read(&self, fid: u32, offset: u64, count: u32) -> Result<Message, Errno> {
-        let file = match &self.fid(fid)?.open {
-            Some(Open::File(file)) => file,
-            Some(Open::Dir(_)) => return Err(Errno::EISDIR),
-            None => return Err(Errno::EBADF),
-        };
+        let (file, stream) = self.file(fid)?;
         let count = count.min(self.msize - p9::RREAD_HEADER_LEN as u32) as usize;
         let mut data = vec![0u8; count];
         let n = loop {
-            match file.read_at(&mut data, offset) {
+            let r = if stream {
+                (&mut &*file).read(&mut data)
+            } else {
+                file.read_at(&mut data, offset)
+            };
+            match r {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(io_errno(e)),
@@ -644,13 +654,14 @@ impl Session<'_> {
     }
 
     fn write(&self, fid: u32, offset: u64, data: &[u8]) -> Result<Message, Errno> {
-        let file = match &self.fid(fid)?.open {
-            Some(Open::File(file)) => file,
-            Some(Open::Dir(_)) => return Err(Errno::EISDIR),
-            None => return Err(Errno::EBADF),
-        };
+        let (file, stream) = self.file(fid)?;
         let n = loop {
-            match file.write_at(data, offset) {
+            let r = if stream {
+                (&mut &*file).write(data)
+            } else {
+                file.write_at(data, offset)
+            };
+            match r {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(io_errno(e)),
