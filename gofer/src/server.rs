@@ -152,31 +152,27 @@ impl Server {
                     Err(Errno::EBADMSG)
                 }
             };
-            let (reply, donate) = match result {
+            let (reply, mut donate) = match result {
                 Ok((reply, donate)) => (reply, donate),
                 Err(e) => (Message::Rlerror { ecode: e as u32 }, None),
             };
             out.clear();
-            if let Err(e) = p9::encode(tag, &reply, &mut out) {
+            let encoded = p9::encode(tag, &reply, &mut out);
+            if let Err(e) = &encoded {
                 warn!("cannot encode {}: {e}", reply.name());
-                encode_error(tag, Errno::EMSGSIZE, &mut out);
-            } else if out.len() > session.msize as usize {
-                encode_error(tag, Errno::EMSGSIZE, &mut out);
             }
-            let is_error = out.get(4) == Some(&Message::Rlerror { ecode: 0 }.type_number());
-            let donated = match donate {
-                Some(fid) if !is_error => session.donated_file(fid),
-                _ => None,
-            };
+            if encoded.is_err() || out.len() > session.msize as usize {
+                out.clear();
+                let error = Message::Rlerror {
+                    ecode: Errno::EMSGSIZE as u32,
+                };
+                p9::encode(tag, &error, &mut out).map_err(|e| Error::Framing(e.to_string()))?;
+                donate = None;
+            }
+            let donated = donate.and_then(|fid| session.donated_file(fid));
             transport::send_frame(sock, &out, donated.map(|f| f.as_fd()))?;
         }
     }
-}
-
-fn encode_error(tag: u16, e: Errno, out: &mut Vec<u8>) {
-    out.clear();
-    // An Rlerror always encodes.
-    let _ = p9::encode(tag, &Message::Rlerror { ecode: e as u32 }, out);
 }
 
 /// A file the server has looked up: its `O_PATH` handle and identity.
@@ -255,6 +251,10 @@ const OPEN_FLAGS: i32 = libc::O_ACCMODE
     | libc::O_DIRECT
     | libc::O_NOATIME
     | libc::O_LARGEFILE;
+
+/// Fids one connection may hold. Most hold an fd and meet RLIMIT_NOFILE
+/// first, but clones share theirs; this bounds the gofer's memory.
+const MAX_FIDS: usize = 1 << 20;
 
 /// A `gid` of -1 in Tlcreate/Tmkdir/Tsymlink means "whatever the host picks".
 const NO_GID: u32 = u32::MAX;
@@ -393,6 +393,9 @@ impl Session<'_> {
         if fid == p9::NOFID || self.fids.contains_key(&fid) {
             return Err(Errno::EINVAL);
         }
+        if self.fids.len() >= MAX_FIDS {
+            return Err(Errno::EMFILE);
+        }
         let root = self.root.as_ref().map_err(|e| *e)?;
         let qid = qid_of(&fstat(&root.fd)?);
         self.fids.insert(
@@ -410,6 +413,9 @@ impl Session<'_> {
     fn walk(&mut self, fid: u32, newfid: u32, names: &[Vec<u8>]) -> Result<Message, Errno> {
         if newfid == p9::NOFID || (newfid != fid && self.fids.contains_key(&newfid)) {
             return Err(Errno::EINVAL);
+        }
+        if newfid != fid && self.fids.len() >= MAX_FIDS {
+            return Err(Errno::EMFILE);
         }
         let f = self.fid(fid)?;
         let mut node = f.node.clone();
