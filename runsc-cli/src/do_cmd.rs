@@ -1,0 +1,205 @@
+//! `runsc do`: run a program in a fresh sandbox over the host's root.
+
+use std::ffi::OsString;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::CommandExt;
+
+use anyhow::{Context, Result};
+use nix::sys::wait::{waitpid, WaitStatus};
+use sentry::boot::{BootConfig, Overlay, UtsConfig};
+
+use crate::isolate;
+
+#[derive(clap::Args, Debug)]
+pub struct DoArgs {
+    /// Platform that intercepts the application's syscalls.
+    #[arg(long, default_value = "ptrace", value_parser = ["ptrace"])]
+    platform: String,
+    /// memory: changes to the root stay in sandbox memory; none: they reach the host.
+    #[arg(long, default_value = "memory", value_parser = ["memory", "none"])]
+    overlay: String,
+    /// Print every syscall the application makes on stderr.
+    #[arg(long)]
+    strace: bool,
+    /// Write the sandbox's debug log to this file.
+    #[arg(long = "debug-log")]
+    debug_log: Option<String>,
+    /// Working directory inside the sandbox (default: the current one).
+    #[arg(long)]
+    cwd: Option<OsString>,
+    /// Adds or replaces an environment variable (K=V); repeatable.
+    #[arg(long = "env")]
+    env: Vec<OsString>,
+    /// The program and its arguments.
+    #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true, value_parser = clap::value_parser!(OsString))]
+    cmd: Vec<OsString>,
+}
+
+fn environment(extra: &[OsString]) -> Vec<Vec<u8>> {
+    let mut env: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut e = k.into_vec();
+            e.push(b'=');
+            e.extend(v.into_vec());
+            e
+        })
+        .collect();
+    for kv in extra {
+        let kv = kv.as_bytes();
+        let key = kv.split(|&c| c == b'=').next().unwrap_or(kv);
+        env.retain(|e| e.split(|&c| c == b'=').next() != Some(key));
+        env.push(kv.to_vec());
+    }
+    env
+}
+
+fn rlimits() -> Vec<(u64, u64)> {
+    use nix::sys::resource::{getrlimit, Resource};
+    let all = [
+        Resource::RLIMIT_CPU,
+        Resource::RLIMIT_FSIZE,
+        Resource::RLIMIT_DATA,
+        Resource::RLIMIT_STACK,
+        Resource::RLIMIT_CORE,
+        Resource::RLIMIT_RSS,
+        Resource::RLIMIT_NPROC,
+        Resource::RLIMIT_NOFILE,
+        Resource::RLIMIT_MEMLOCK,
+        Resource::RLIMIT_AS,
+        Resource::RLIMIT_LOCKS,
+        Resource::RLIMIT_SIGPENDING,
+        Resource::RLIMIT_MSGQUEUE,
+        Resource::RLIMIT_NICE,
+        Resource::RLIMIT_RTPRIO,
+        Resource::RLIMIT_RTTIME,
+    ];
+    all.iter()
+        .map(|&r| getrlimit(r).unwrap_or((u64::MAX, u64::MAX)))
+        .collect()
+}
+
+fn uts() -> UtsConfig {
+    let u = nix::sys::utsname::uname().ok();
+    let s = |f: fn(&nix::sys::utsname::UtsName) -> &std::ffi::OsStr| {
+        u.as_ref()
+            .map(|u| f(u).to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    UtsConfig {
+        sysname: s(|u| u.sysname()),
+        nodename: s(|u| u.nodename()),
+        release: s(|u| u.release()),
+        version: s(|u| u.version()),
+        machine: s(|u| u.machine()),
+        domainname: s(|u| u.domainname()),
+    }
+}
+
+/// Duplicates `fd` above the range the child's fixed numbers use.
+fn high(fd: &OwnedFd) -> Result<OwnedFd> {
+    let n = nix::fcntl::fcntl(fd.as_raw_fd(), nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(10))
+        .context("dup")?;
+    // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor that nothing else owns.
+    Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(n) })
+}
+
+pub fn run(args: DoArgs) -> Result<i32> {
+    let cwd = match &args.cwd {
+        Some(c) => c.as_bytes().to_vec(),
+        None => std::env::current_dir()
+            .map(|p| p.into_os_string().into_vec())
+            .unwrap_or_else(|_| b"/".to_vec()),
+    };
+    let cfg = BootConfig {
+        argv: args.cmd.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        env: environment(&args.env),
+        cwd,
+        overlay: if args.overlay == "none" {
+            Overlay::None
+        } else {
+            Overlay::Memory
+        },
+        strace: args.strace,
+        uid: nix::unistd::getuid().as_raw(),
+        gid: nix::unistd::getgid().as_raw(),
+        groups: nix::unistd::getgroups()
+            .map(|g| g.iter().map(|g| g.as_raw()).collect())
+            .unwrap_or_default(),
+        uts: uts(),
+        rlimits: rlimits(),
+    };
+    let exe = std::env::current_exe().context("finding our own binary")?;
+    let exe_s = exe.to_string_lossy().into_owned();
+
+    let (sentry_sock, gofer_sock) = nix::sys::socket::socketpair(
+        nix::sys::socket::AddressFamily::Unix,
+        nix::sys::socket::SockType::Stream,
+        None,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+    )
+    .context("socketpair")?;
+    let sentry_sock = high(&sentry_sock)?;
+    let gofer_sock = high(&gofer_sock)?;
+
+    // The gofer: serves the host's root, read-only unless --overlay=none.
+    let mut gofer = std::process::Command::new(&exe);
+    gofer.args(["gofer", "--root", "/", "--fd", "3"]);
+    if cfg.overlay == Overlay::Memory {
+        gofer.arg("--read-only");
+    }
+    let gsock = gofer_sock.as_raw_fd();
+    gofer.stdin(std::process::Stdio::null());
+    // SAFETY: pre_exec runs in the forked child before exec and only makes
+    // async-signal-safe calls (prctl, dup2).
+    unsafe {
+        gofer.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 || libc::dup2(gsock, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut gofer = gofer.spawn().context("starting the gofer")?;
+    drop(gofer_sock);
+
+    // The sentry, in new namespaces.
+    let (cfg_r, cfg_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe")?;
+    let cfg_r = high(&cfg_r)?;
+    let mut argv = vec![
+        exe_s,
+        "boot".into(),
+        "--gofer-fd".into(),
+        "3".into(),
+        "--config-fd".into(),
+        "4".into(),
+    ];
+    if let Some(log) = &args.debug_log {
+        argv.push("--debug-log".into());
+        argv.push(log.clone());
+    }
+    let child = isolate::spawn_isolated(
+        &argv,
+        &[(sentry_sock.as_raw_fd(), 3), (cfg_r.as_raw_fd(), 4)],
+    )?;
+    let pid = child.release(cfg.uid, cfg.gid)?;
+    drop(cfg_r);
+    drop(sentry_sock);
+    let json = serde_json::to_vec(&cfg)?;
+    nix::unistd::write(&cfg_w, &json).context("sending the boot config")?;
+    drop(cfg_w);
+
+    let code = loop {
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, c)) => break c,
+            Ok(WaitStatus::Signaled(_, sig, _)) => break 128 + sig as i32,
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e).context("waiting for the sandbox"),
+        }
+    };
+    // The sentry is gone: the gofer has nothing left to serve.
+    let _ = gofer.kill();
+    let _ = gofer.wait();
+    Ok(code)
+}

@@ -1,0 +1,265 @@
+//! Starting a sandbox: the mount tree, the application's stdio, the init
+//! task. The caller (`runsc boot`) has already isolated this process
+//! (namespaces, pivot into an empty root) and hands over the gofer
+//! connection and the host descriptors that become fds 0, 1 and 2.
+
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+
+use platform::Platform;
+use serde::{Deserialize, Serialize};
+use syscalls::consts::*;
+use syscalls::types::Rlimit;
+use syscalls::Errno;
+
+use crate::fs::dev::new_devfs;
+use crate::fs::gofer::GoferFs;
+use crate::fs::host::HostInode;
+use crate::fs::overlay::OverlayFs;
+use crate::fs::tmpfs::Tmpfs;
+use crate::kernel::{Creds, ExitStatus, Kernel, KernelOptions, Task, Uts, RLIM_NLIMITS};
+use crate::mm::MemoryFile;
+use crate::vfs::{
+    Dentry, FdTable, File, FsContext, Inode, InodeRef, Lookup, Mount, MountNamespace, Owner, Path,
+};
+
+/// How the root file system is layered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Overlay {
+    /// Changes live in sentry memory; the host's tree is never written.
+    #[default]
+    Memory,
+    /// Writes go through the gofer to the host.
+    None,
+}
+
+/// Everything the sentry needs to start a sandbox.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BootConfig {
+    pub argv: Vec<Vec<u8>>,
+    pub env: Vec<Vec<u8>>,
+    pub cwd: Vec<u8>,
+    pub overlay: Overlay,
+    pub strace: bool,
+    pub uid: u32,
+    pub gid: u32,
+    pub groups: Vec<u32>,
+    pub uts: UtsConfig,
+    /// (soft, hard) for each RLIMIT_*.
+    pub rlimits: Vec<(u64, u64)>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UtsConfig {
+    pub sysname: String,
+    pub nodename: String,
+    pub release: String,
+    pub version: String,
+    pub machine: String,
+    pub domainname: String,
+}
+
+/// Why the sandbox could not start its program.
+#[derive(Debug)]
+pub enum BootError {
+    /// The program could not be executed (exit 127 for ENOENT, 126 else).
+    Exec {
+        cmd: Vec<u8>,
+        errno: Errno,
+    },
+    Setup(String),
+}
+
+impl BootError {
+    /// The exit status a shell would give.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            BootError::Exec { errno, .. }
+                if *errno == Errno::ENOENT || *errno == Errno::ENOTDIR =>
+            {
+                127
+            }
+            BootError::Exec { .. } => 126,
+            BootError::Setup(_) => 125,
+        }
+    }
+}
+
+impl std::fmt::Display for BootError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BootError::Exec { cmd, errno } => write!(
+                f,
+                "{}: {}",
+                String::from_utf8_lossy(cmd),
+                errno.description().to_lowercase()
+            ),
+            BootError::Setup(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+fn setup<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> BootError + '_ {
+    move |e| BootError::Setup(format!("{what}: {e}"))
+}
+
+/// Builds the sandbox and runs its init program to the end.
+pub fn run(
+    cfg: BootConfig,
+    mf: Arc<MemoryFile>,
+    platform: Arc<dyn Platform>,
+    gofer: UnixStream,
+    stdio: [Option<OwnedFd>; 3],
+) -> Result<ExitStatus, BootError> {
+    let client = gofer::client::Client::connect(gofer).map_err(setup("gofer handshake"))?;
+    let lower = GoferFs::mount(client).map_err(setup("gofer attach"))?;
+    let (root_inode, fs_type): (InodeRef, &'static str) = match cfg.overlay {
+        Overlay::Memory => {
+            let upper = Tmpfs::new_root(0o755, Owner::default());
+            (
+                OverlayFs::new_root(upper, lower).map_err(setup("overlay"))?,
+                "overlay",
+            )
+        }
+        Overlay::None => (lower, "9p"),
+    };
+    let root_mount = Mount::new_root(Dentry::new_root(root_inode), fs_type, "rootfs", false);
+    let mounts = MountNamespace::new(root_mount);
+    mount_kernel_filesystems(&mounts).map_err(setup("mounting /dev, /proc and /sys"))?;
+
+    let mut limits = [Rlimit::default(); RLIM_NLIMITS];
+    for (i, l) in cfg.rlimits.iter().take(RLIM_NLIMITS).enumerate() {
+        limits[i] = Rlimit { cur: l.0, max: l.1 };
+    }
+    let u = &cfg.uts;
+    let uts = Uts {
+        sysname: u.sysname.clone().into_bytes(),
+        nodename: u.nodename.clone().into_bytes(),
+        release: u.release.clone().into_bytes(),
+        version: u.version.clone().into_bytes(),
+        machine: u.machine.clone().into_bytes(),
+        domainname: u.domainname.clone().into_bytes(),
+    };
+    let kernel = Kernel::new(
+        platform,
+        mf,
+        mounts.clone(),
+        uts,
+        limits,
+        KernelOptions { strace: cfg.strace },
+    );
+
+    let root = mounts.root_path();
+    let lk = Lookup {
+        ns: &mounts,
+        root: root.clone(),
+        start: root.clone(),
+    };
+    let cwd = lk
+        .resolve(&cfg.cwd, true)
+        .ok()
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(|| root.clone());
+    let fs = FsContext::new(root, cwd);
+    let files = FdTable::new();
+    for (i, fd) in stdio.into_iter().enumerate() {
+        let Some(fd) = fd else { continue };
+        let inode = HostInode::new(fd).map_err(setup("stdio"))?;
+        let ops = inode.clone().open(O_RDWR).map_err(setup("stdio"))?;
+        let file = File::new(ops, inode, None, O_RDWR);
+        files
+            .install(i as i32, file, false, 3)
+            .map_err(setup("stdio"))?;
+    }
+    let creds = Creds::new(cfg.uid, cfg.gid, cfg.groups.clone());
+    // Each task runs on its own host thread, which makes the task's platform
+    // context and traces its stub thread: create the task there.
+    let t = std::thread::Builder::new()
+        .name("task-1".into())
+        .spawn(move || {
+            let mut task = Task::new_init(kernel, fs, files, creds).map_err(setup("init task"))?;
+            let cmd = cfg.argv.first().cloned().unwrap_or_default();
+            let path = find_program(&task, &cmd, &cfg.env);
+            crate::loader::exec(
+                &mut task,
+                AT_FDCWD,
+                &path,
+                cfg.argv.clone(),
+                cfg.env.clone(),
+            )
+            .map_err(|errno| BootError::Exec { cmd, errno })?;
+            Ok(task.run())
+        })
+        .map_err(setup("task thread"))?;
+    t.join()
+        .map_err(|_| BootError::Setup("the init task's thread panicked".into()))?
+}
+
+/// `execvp`'s search: a name without '/' is looked up in $PATH.
+fn find_program(task: &Task, cmd: &[u8], env: &[Vec<u8>]) -> Vec<u8> {
+    if cmd.contains(&b'/') || cmd.is_empty() {
+        return cmd.to_vec();
+    }
+    let path_var = env
+        .iter()
+        .find_map(|e| e.strip_prefix(b"PATH="))
+        .unwrap_or(b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for dir in path_var.split(|&c| c == b':') {
+        let dir = if dir.is_empty() { &b"."[..] } else { dir };
+        let mut cand = dir.to_vec();
+        cand.push(b'/');
+        cand.extend_from_slice(cmd);
+        if let Ok(p) = task.resolve_at(AT_FDCWD, &cand, true) {
+            let exec = p
+                .dentry
+                .inode
+                .attr()
+                .map(|a| a.mode & 0o111 != 0)
+                .unwrap_or(false);
+            if p.file_type() == crate::vfs::FileType::Regular && exec {
+                return cand;
+            }
+        }
+    }
+    cmd.to_vec()
+}
+
+/// Mounts the sentry's own /dev, /dev/shm, /proc and /sys over whatever the
+/// root has there: nothing of the host's is visible through them.
+fn mount_kernel_filesystems(ns: &Arc<MountNamespace>) -> Result<(), Errno> {
+    let root = ns.root_path();
+    let dir = |name: &[u8]| -> Result<Path, Errno> {
+        let d = match root.dentry.lookup(name) {
+            Ok(d) => d,
+            Err(e) if e == Errno::ENOENT => {
+                let inode = root.dentry.inode.mkdir(name, 0o755, Owner::default())?;
+                root.dentry.insert(name, inode)
+            }
+            Err(e) => return Err(e),
+        };
+        if d.inode.file_type() != crate::vfs::FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok(Path {
+            mount: root.mount.clone(),
+            dentry: d,
+        })
+    };
+    let dev_at = dir(b"dev")?;
+    let devfs = new_devfs()?;
+    let dev = ns.mount(&dev_at, Dentry::new_root(devfs), "tmpfs", "devfs", false);
+    let shm_at = Path {
+        dentry: dev.root.lookup(b"shm")?,
+        mount: dev,
+    };
+    let shm = Tmpfs::new_root(0o1777, Owner::default());
+    ns.mount(&shm_at, Dentry::new_root(shm), "tmpfs", "shm", false);
+    for (name, fs_type) in [(&b"proc"[..], "proc"), (b"sys", "sysfs")] {
+        let at = dir(name)?;
+        // Empty and read-only until procfs and sysfs arrive.
+        let empty = Tmpfs::with_options(0o555, Owner::default(), true);
+        ns.mount(&at, Dentry::new_root(empty), fs_type, fs_type, true);
+    }
+    Ok(())
+}

@@ -1,0 +1,630 @@
+//! tmpfs: a file system in sentry memory.
+//!
+//! File data lives in sentry heap buffers for now (the memory file will hold
+//! it once shared mappings of tmpfs files arrive). Directory entries keep
+//! their creation order for readdir, like Linux's tmpfs.
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use syscalls::consts::*;
+use syscalls::Errno;
+
+use crate::vfs::{
+    anon_dev, Attr, DirEntry, File, FileOps, FileType, Inode, InodeRef, Owner, SetAttr, Time,
+    TimeSet,
+};
+
+/// One tmpfs instance.
+pub struct Tmpfs {
+    dev: u64,
+    next_ino: AtomicU64,
+    read_only: bool,
+}
+
+impl Tmpfs {
+    /// A new tmpfs; returns its root directory.
+    pub fn new_root(mode: u32, owner: Owner) -> Arc<TmpfsInode> {
+        Self::with_options(mode, owner, false)
+    }
+
+    pub fn with_options(mode: u32, owner: Owner, read_only: bool) -> Arc<TmpfsInode> {
+        let fs = Arc::new(Tmpfs {
+            dev: anon_dev(),
+            next_ino: AtomicU64::new(1),
+            read_only,
+        });
+        let root = TmpfsInode::new(
+            &fs,
+            FileType::Directory,
+            mode & 0o7777,
+            owner,
+            0,
+            Data::Dir(DirMap::default()),
+        );
+        root.meta().nlink = 2;
+        root
+    }
+}
+
+#[derive(Default)]
+struct DirMap {
+    by_name: HashMap<Vec<u8>, (u64, Arc<TmpfsInode>)>,
+    order: BTreeMap<u64, Vec<u8>>,
+    next_seq: u64,
+}
+
+impl DirMap {
+    fn insert(&mut self, name: &[u8], inode: Arc<TmpfsInode>) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if let Some((old, _)) = self.by_name.insert(name.to_vec(), (seq, inode)) {
+            self.order.remove(&old);
+        }
+        self.order.insert(seq, name.to_vec());
+    }
+
+    fn remove(&mut self, name: &[u8]) -> Option<Arc<TmpfsInode>> {
+        let (seq, inode) = self.by_name.remove(name)?;
+        self.order.remove(&seq);
+        Some(inode)
+    }
+
+    fn get(&self, name: &[u8]) -> Option<&Arc<TmpfsInode>> {
+        self.by_name.get(name).map(|(_, i)| i)
+    }
+}
+
+enum Data {
+    File(Vec<u8>),
+    Dir(DirMap),
+    Symlink(Vec<u8>),
+    /// Device nodes, FIFOs, sockets: no data here.
+    Special,
+}
+
+struct Meta {
+    perm: u32,
+    uid: u32,
+    gid: u32,
+    nlink: u64,
+    rdev: u64,
+    atime: Time,
+    mtime: Time,
+    ctime: Time,
+    btime: Time,
+}
+
+pub struct TmpfsInode {
+    fs: Arc<Tmpfs>,
+    me: Weak<TmpfsInode>,
+    ino: u64,
+    ty: FileType,
+    meta: Mutex<Meta>,
+    data: Mutex<Data>,
+}
+
+impl TmpfsInode {
+    fn new(
+        fs: &Arc<Tmpfs>,
+        ty: FileType,
+        perm: u32,
+        owner: Owner,
+        rdev: u64,
+        data: Data,
+    ) -> Arc<TmpfsInode> {
+        let now = Time::now();
+        Arc::new_cyclic(|me| TmpfsInode {
+            fs: fs.clone(),
+            me: me.clone(),
+            ino: fs.next_ino.fetch_add(1, Ordering::Relaxed),
+            ty,
+            meta: Mutex::new(Meta {
+                perm,
+                uid: owner.uid,
+                gid: owner.gid,
+                nlink: 1,
+                rdev,
+                atime: now,
+                mtime: now,
+                ctime: now,
+                btime: now,
+            }),
+            data: Mutex::new(data),
+        })
+    }
+
+    fn meta(&self) -> MutexGuard<'_, Meta> {
+        self.meta.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn data(&self) -> MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn writable_fs(&self) -> Result<(), Errno> {
+        if self.fs.read_only {
+            Err(Errno::EROFS)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn touch_dir(&self) {
+        let now = Time::now();
+        let mut m = self.meta();
+        m.mtime = now;
+        m.ctime = now;
+    }
+
+    /// Adds a child made elsewhere (a device node set up by the sentry).
+    pub fn add_node(
+        &self,
+        name: &[u8],
+        ty: FileType,
+        perm: u32,
+        rdev: u64,
+    ) -> Result<Arc<TmpfsInode>, Errno> {
+        self.new_child(name, ty, perm, Owner::default(), rdev, Data::Special)
+    }
+
+    /// Makes a subdirectory from sentry code (mount points, /dev/shm).
+    pub fn add_dir(&self, name: &[u8], perm: u32) -> Result<Arc<TmpfsInode>, Errno> {
+        self.new_child(
+            name,
+            FileType::Directory,
+            perm,
+            Owner::default(),
+            0,
+            Data::Dir(DirMap::default()),
+        )
+    }
+
+    fn new_child(
+        &self,
+        name: &[u8],
+        ty: FileType,
+        perm: u32,
+        owner: Owner,
+        rdev: u64,
+        data: Data,
+    ) -> Result<Arc<TmpfsInode>, Errno> {
+        let mut d = self.data();
+        let Data::Dir(map) = &mut *d else {
+            return Err(Errno::ENOTDIR);
+        };
+        if map.get(name).is_some() {
+            return Err(Errno::EEXIST);
+        }
+        let child = TmpfsInode::new(&self.fs, ty, perm, owner, rdev, data);
+        if ty == FileType::Directory {
+            child.meta().nlink = 2;
+            self.meta().nlink += 1;
+        }
+        map.insert(name, child.clone());
+        drop(d);
+        self.touch_dir();
+        Ok(child)
+    }
+
+    fn file_len(&self) -> u64 {
+        match &*self.data() {
+            Data::File(v) => v.len() as u64,
+            Data::Symlink(t) => t.len() as u64,
+            _ => 0,
+        }
+    }
+}
+
+impl Inode for TmpfsInode {
+    fn file_type(&self) -> FileType {
+        self.ty
+    }
+
+    fn attr(&self) -> Result<Attr, Errno> {
+        let size = match self.ty {
+            FileType::Directory => 4096,
+            _ => self.file_len(),
+        };
+        let m = self.meta();
+        Ok(Attr {
+            ino: self.ino,
+            dev: self.fs.dev,
+            mode: self.ty.mode_bits() | m.perm,
+            nlink: m.nlink,
+            uid: m.uid,
+            gid: m.gid,
+            rdev: m.rdev,
+            size,
+            blksize: 4096,
+            blocks: size.div_ceil(4096) * 8,
+            atime: m.atime,
+            mtime: m.mtime,
+            ctime: m.ctime,
+            btime: Some(m.btime),
+        })
+    }
+
+    fn set_attr(&self, req: &SetAttr) -> Result<(), Errno> {
+        self.writable_fs()?;
+        if let Some(size) = req.size {
+            match &mut *self.data() {
+                Data::File(v) => v.resize(size as usize, 0),
+                Data::Dir(_) => return Err(Errno::EISDIR),
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        let now = Time::now();
+        let mut m = self.meta();
+        if let Some(mode) = req.mode {
+            m.perm = mode & 0o7777;
+        }
+        if let Some(uid) = req.uid {
+            m.uid = uid;
+        }
+        if let Some(gid) = req.gid {
+            m.gid = gid;
+        }
+        if req.size.is_some() {
+            m.mtime = now;
+        }
+        match req.atime {
+            Some(TimeSet::Now) => m.atime = now,
+            Some(TimeSet::At(t)) => m.atime = t,
+            None => {}
+        }
+        match req.mtime {
+            Some(TimeSet::Now) => m.mtime = now,
+            Some(TimeSet::At(t)) => m.mtime = t,
+            None => {}
+        }
+        m.ctime = now;
+        Ok(())
+    }
+
+    fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+        if flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0 {
+            if self.ty == FileType::Regular || self.ty == FileType::Directory {
+                self.writable_fs()?;
+            }
+        }
+        match self.ty {
+            FileType::Regular => {
+                if flags & O_TRUNC != 0 && flags & O_ACCMODE != O_RDONLY {
+                    self.set_attr(&SetAttr {
+                        size: Some(0),
+                        ..SetAttr::default()
+                    })?;
+                }
+                Ok(Box::new(TmpfsFile { inode: self }))
+            }
+            FileType::Directory => Ok(Box::new(super::DirFile)),
+            FileType::CharDevice => {
+                let rdev = self.meta().rdev;
+                super::dev::open_device(rdev)
+            }
+            FileType::Symlink => Err(Errno::ELOOP),
+            _ => Err(Errno::ENXIO),
+        }
+    }
+
+    fn lookup(&self, name: &[u8]) -> Result<InodeRef, Errno> {
+        match &*self.data() {
+            Data::Dir(map) => map
+                .get(name)
+                .map(|i| i.clone() as InodeRef)
+                .ok_or(Errno::ENOENT),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
+        match &*self.data() {
+            Data::Dir(map) => Ok(map
+                .order
+                .values()
+                .map(|name| {
+                    let inode = map.get(name).expect("order and map agree");
+                    DirEntry {
+                        name: name.clone(),
+                        ino: inode.ino,
+                        ty: inode.ty,
+                    }
+                })
+                .collect()),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    fn create(&self, name: &[u8], mode: u32, owner: Owner) -> Result<InodeRef, Errno> {
+        self.writable_fs()?;
+        Ok(self.new_child(
+            name,
+            FileType::Regular,
+            mode & 0o7777,
+            owner,
+            0,
+            Data::File(Vec::new()),
+        )?)
+    }
+
+    fn mkdir(&self, name: &[u8], mode: u32, owner: Owner) -> Result<InodeRef, Errno> {
+        self.writable_fs()?;
+        Ok(self.new_child(
+            name,
+            FileType::Directory,
+            mode & 0o7777,
+            owner,
+            0,
+            Data::Dir(DirMap::default()),
+        )?)
+    }
+
+    fn symlink(&self, name: &[u8], target: &[u8], owner: Owner) -> Result<InodeRef, Errno> {
+        self.writable_fs()?;
+        Ok(self.new_child(
+            name,
+            FileType::Symlink,
+            0o777,
+            owner,
+            0,
+            Data::Symlink(target.to_vec()),
+        )?)
+    }
+
+    fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {
+        self.writable_fs()?;
+        let target = target
+            .as_any()
+            .downcast_ref::<TmpfsInode>()
+            .filter(|t| Arc::ptr_eq(&t.fs, &self.fs))
+            .ok_or(Errno::EXDEV)?;
+        if target.ty == FileType::Directory {
+            return Err(Errno::EPERM);
+        }
+        let target = target.me.upgrade().ok_or(Errno::ENOENT)?;
+        let mut d = self.data();
+        let Data::Dir(map) = &mut *d else {
+            return Err(Errno::ENOTDIR);
+        };
+        if map.get(name).is_some() {
+            return Err(Errno::EEXIST);
+        }
+        map.insert(name, target.clone());
+        drop(d);
+        let mut m = target.meta();
+        m.nlink += 1;
+        m.ctime = Time::now();
+        drop(m);
+        self.touch_dir();
+        Ok(())
+    }
+
+    fn unlink(&self, name: &[u8]) -> Result<(), Errno> {
+        self.writable_fs()?;
+        let mut d = self.data();
+        let Data::Dir(map) = &mut *d else {
+            return Err(Errno::ENOTDIR);
+        };
+        let child = map.get(name).ok_or(Errno::ENOENT)?;
+        if child.ty == FileType::Directory {
+            return Err(Errno::EISDIR);
+        }
+        let child = map.remove(name).expect("present");
+        drop(d);
+        let mut m = child.meta();
+        m.nlink = m.nlink.saturating_sub(1);
+        m.ctime = Time::now();
+        drop(m);
+        self.touch_dir();
+        Ok(())
+    }
+
+    fn rmdir(&self, name: &[u8]) -> Result<(), Errno> {
+        self.writable_fs()?;
+        let mut d = self.data();
+        let Data::Dir(map) = &mut *d else {
+            return Err(Errno::ENOTDIR);
+        };
+        let child = map.get(name).ok_or(Errno::ENOENT)?;
+        if child.ty != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        if let Data::Dir(cm) = &*child.data() {
+            if !cm.by_name.is_empty() {
+                return Err(Errno::ENOTEMPTY);
+            }
+        }
+        let child = map.remove(name).expect("present");
+        drop(d);
+        child.meta().nlink = 0;
+        self.meta().nlink -= 1;
+        self.touch_dir();
+        Ok(())
+    }
+
+    fn rename(&self, old: &[u8], new_dir: &InodeRef, new: &[u8]) -> Result<(), Errno> {
+        self.writable_fs()?;
+        let new_dir = new_dir
+            .as_any()
+            .downcast_ref::<TmpfsInode>()
+            .filter(|t| Arc::ptr_eq(&t.fs, &self.fs))
+            .ok_or(Errno::EXDEV)?;
+        let same = std::ptr::eq(self, new_dir);
+        // Lock both directories in address order to avoid deadlock.
+        let (mut a, mut b);
+        let (src, dst): (&mut DirMap, &mut DirMap) = if same {
+            a = self.data();
+            let Data::Dir(m) = &mut *a else {
+                return Err(Errno::ENOTDIR);
+            };
+            // SAFETY-free trick: operate on one map for both roles below.
+            return rename_within(m, old, new, self);
+        } else if (self as *const Self) < (new_dir as *const Self) {
+            a = self.data();
+            b = new_dir.data();
+            match (&mut *a, &mut *b) {
+                (Data::Dir(s), Data::Dir(d)) => (s, d),
+                _ => return Err(Errno::ENOTDIR),
+            }
+        } else {
+            b = new_dir.data();
+            a = self.data();
+            match (&mut *a, &mut *b) {
+                (Data::Dir(s), Data::Dir(d)) => (s, d),
+                _ => return Err(Errno::ENOTDIR),
+            }
+        };
+        let moving = src.get(old).ok_or(Errno::ENOENT)?.clone();
+        if let Some(existing) = dst.get(new) {
+            check_replace(&moving, existing)?;
+            if Arc::ptr_eq(&moving, existing) {
+                return Ok(());
+            }
+        }
+        // A directory must not move into itself.
+        if moving.ty == FileType::Directory && is_ancestor_of(&moving, new_dir) {
+            return Err(Errno::EINVAL);
+        }
+        let replaced = dst.remove(new);
+        src.remove(old);
+        dst.insert(new, moving.clone());
+        drop(a);
+        drop(b);
+        finish_replace(replaced);
+        if moving.ty == FileType::Directory {
+            self.meta().nlink -= 1;
+            new_dir.meta().nlink += 1;
+        }
+        self.touch_dir();
+        new_dir.touch_dir();
+        moving.meta().ctime = Time::now();
+        Ok(())
+    }
+
+    fn readlink(&self) -> Result<Vec<u8>, Errno> {
+        match &*self.data() {
+            Data::Symlink(t) => Ok(t.clone()),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn check_replace(moving: &Arc<TmpfsInode>, existing: &Arc<TmpfsInode>) -> Result<(), Errno> {
+    match (
+        moving.ty == FileType::Directory,
+        existing.ty == FileType::Directory,
+    ) {
+        (true, false) => Err(Errno::ENOTDIR),
+        (false, true) => Err(Errno::EISDIR),
+        (true, true) => match &*existing.data() {
+            Data::Dir(m) if !m.by_name.is_empty() => Err(Errno::ENOTEMPTY),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+fn finish_replace(replaced: Option<Arc<TmpfsInode>>) {
+    if let Some(r) = replaced {
+        let mut m = r.meta();
+        m.nlink = if r.ty == FileType::Directory {
+            0
+        } else {
+            m.nlink.saturating_sub(1)
+        };
+        m.ctime = Time::now();
+    }
+}
+
+fn rename_within(map: &mut DirMap, old: &[u8], new: &[u8], dir: &TmpfsInode) -> Result<(), Errno> {
+    let moving = map.get(old).ok_or(Errno::ENOENT)?.clone();
+    if old == new {
+        return Ok(());
+    }
+    if let Some(existing) = map.get(new) {
+        check_replace(&moving, existing)?;
+        if Arc::ptr_eq(&moving, existing) {
+            return Ok(());
+        }
+    }
+    let replaced = map.remove(new);
+    map.remove(old);
+    map.insert(new, moving.clone());
+    let replaced_dir = replaced
+        .as_ref()
+        .is_some_and(|r| r.ty == FileType::Directory);
+    finish_replace(replaced);
+    let now = Time::now();
+    {
+        let mut m = dir.meta.lock().unwrap_or_else(|e| e.into_inner());
+        if replaced_dir {
+            m.nlink -= 1;
+        }
+        m.mtime = now;
+        m.ctime = now;
+    }
+    moving.meta().ctime = now;
+    Ok(())
+}
+
+/// Whether `dir` is `anc` or below it (walks the tree from `anc`).
+fn is_ancestor_of(anc: &Arc<TmpfsInode>, dir: &TmpfsInode) -> bool {
+    if std::ptr::eq(anc.as_ref(), dir) {
+        return true;
+    }
+    let d = anc.data();
+    let Data::Dir(map) = &*d else { return false };
+    map.by_name
+        .values()
+        .filter(|(_, c)| c.ty == FileType::Directory)
+        .any(|(_, c)| is_ancestor_of(c, dir))
+}
+
+/// An open regular tmpfs file.
+struct TmpfsFile {
+    inode: Arc<TmpfsInode>,
+}
+
+impl FileOps for TmpfsFile {
+    fn read(&self, _file: &File, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
+        let d = self.inode.data();
+        let Data::File(v) = &*d else {
+            return Err(Errno::EINVAL);
+        };
+        if off >= v.len() as u64 {
+            return Ok(0);
+        }
+        let n = buf.len().min(v.len() - off as usize);
+        buf[..n].copy_from_slice(&v[off as usize..off as usize + n]);
+        Ok(n)
+    }
+
+    fn write(&self, _file: &File, buf: &[u8], off: u64) -> Result<usize, Errno> {
+        let end = off.checked_add(buf.len() as u64).ok_or(Errno::EFBIG)?;
+        if end > (1 << 40) {
+            return Err(Errno::EFBIG);
+        }
+        {
+            let mut d = self.inode.data();
+            let Data::File(v) = &mut *d else {
+                return Err(Errno::EINVAL);
+            };
+            if v.len() < end as usize {
+                v.resize(end as usize, 0);
+            }
+            v[off as usize..end as usize].copy_from_slice(buf);
+        }
+        let now = Time::now();
+        let mut m = self.inode.meta();
+        m.mtime = now;
+        m.ctime = now;
+        Ok(buf.len())
+    }
+}

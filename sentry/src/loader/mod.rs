@@ -1,0 +1,482 @@
+//! Loading programs: execve's work. Static and dynamically linked ELF
+//! (PT_INTERP), static-PIE, `#!` scripts, and the initial stack with argv,
+//! envp and the auxiliary vector glibc and musl read.
+
+pub mod elf;
+
+use std::sync::Arc;
+
+use platform::{CpuState, Prot};
+use syscalls::consts::auxv::*;
+use syscalls::consts::*;
+use syscalls::Errno;
+
+use crate::kernel::{rand, Kernel, Task};
+use crate::mm::{page_down, page_up, Backing, MemoryManager, MmapRequest, PAGE, STACK_SIZE};
+use crate::vfs::{File, FileType, Path};
+use elf::{Elf, Phdr, ET_DYN, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR};
+
+/// Longest single argument or environment string (MAX_ARG_STRLEN).
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+/// Where position-independent executables go (Linux's ELF_ET_DYN_BASE).
+const ET_DYN_BASE: u64 = 0x5555_5555_4000;
+/// How many nested `#!` interpreters are followed.
+const MAX_SCRIPT_DEPTH: u32 = 4;
+/// Bits of randomness in the mmap and PIE bases, in pages (like Linux's
+/// mmap_rnd_bits default of 28).
+const RND_PAGES: u64 = 1 << 28;
+
+/// A fresh address space with a randomized layout.
+pub fn new_mm(kernel: &Arc<Kernel>) -> Result<Arc<MemoryManager>, Errno> {
+    let space = kernel.platform.new_address_space().map_err(|e| {
+        tracing::error!("new address space: {e}");
+        Errno::ENOMEM.with_msg("cannot create an address space")
+    })?;
+    let stack_top = stack_top();
+    let gap = 128 << 20;
+    let mmap_top = page_down(stack_top - STACK_SIZE - gap - (rand::u64() % RND_PAGES) * PAGE);
+    Ok(Arc::new(MemoryManager::new(
+        space,
+        kernel.mf.clone(),
+        mmap_top,
+    )))
+}
+
+fn stack_top() -> u64 {
+    // Just below the platform's reserved region, randomized by up to 64 MiB.
+    page_down(platform::USER_MAX - 0x10000 - (rand::u64() % (1 << 14)) * PAGE)
+}
+
+/// What the program's first thread starts with.
+pub struct Image {
+    pub mm: Arc<MemoryManager>,
+    pub entry: u64,
+    pub sp: u64,
+}
+
+/// Opens `path` for execution: a regular file with an execute bit.
+pub fn open_exec(task: &Task, dirfd: i32, path: &[u8]) -> Result<Arc<File>, Errno> {
+    let p: Path = task.resolve_at(dirfd, path, true)?;
+    let inode = p.dentry.inode.clone();
+    if inode.file_type() != FileType::Regular {
+        return Err(Errno::EACCES);
+    }
+    let a = inode.attr()?;
+    if a.mode & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
+    let ops = inode.clone().open(O_RDONLY)?;
+    Ok(File::new(ops, inode, Some(p), O_RDONLY))
+}
+
+fn read_full(file: &File, off: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    let mut buf = vec![0u8; len];
+    let mut n = 0;
+    while n < len {
+        let got = file.read_at(&mut buf[n..], off + n as u64)?;
+        if got == 0 {
+            break;
+        }
+        n += got;
+    }
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Replaces the task's program with the one at `path` (execve).
+pub fn exec(
+    task: &mut Task,
+    dirfd: i32,
+    path: &[u8],
+    mut argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<(), Errno> {
+    let mut path = path.to_vec();
+    let mut dirfd = dirfd;
+    let mut depth = 0;
+    let (file, elf) = loop {
+        let file = open_exec(task, dirfd, &path)?;
+        let head = read_full(&file, 0, 256)?;
+        if head.starts_with(b"#!") {
+            depth += 1;
+            if depth > MAX_SCRIPT_DEPTH {
+                return Err(Errno::ELOOP);
+            }
+            let (interp, arg) = parse_shebang(&head)?;
+            let mut new_argv = vec![interp.clone()];
+            new_argv.extend(arg);
+            new_argv.push(path.clone());
+            new_argv.extend(argv.into_iter().skip(1));
+            argv = new_argv;
+            path = interp;
+            dirfd = AT_FDCWD;
+            continue;
+        }
+        let need = elf::needed_len(&head)?;
+        let head = if need > head.len() {
+            read_full(&file, 0, need)?
+        } else {
+            head
+        };
+        let elf = elf::parse(&head)?;
+        break (file, elf);
+    };
+    let image = load(task, &file, &elf, &path, &argv, &envp)?;
+
+    // The point of no return: the old program is gone from here on.
+    task.replace_mm(image.mm);
+    task.files.close_on_exec();
+    {
+        let mut acts = task.lock_sigactions();
+        for a in acts.iter_mut() {
+            if a.handler != 1 {
+                // SIG_IGN (1) survives exec; handlers become SIG_DFL.
+                *a = syscalls::types::KernelSigaction::default();
+            }
+        }
+    }
+    let name = path.rsplit(|&c| c == b'/').next().unwrap_or(&path);
+    task.tg.set_comm(name);
+    task.cpu = CpuState::new_program(image.entry, image.sp);
+    Ok(())
+}
+
+fn parse_shebang(head: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), Errno> {
+    let line = &head[2..];
+    let end = line.iter().position(|&c| c == b'\n').unwrap_or(line.len());
+    let line = &line[..end];
+    let trimmed: &[u8] = {
+        let s = line
+            .iter()
+            .position(|&c| c != b' ' && c != b'\t')
+            .unwrap_or(line.len());
+        let e = line
+            .iter()
+            .rposition(|&c| c != b' ' && c != b'\t')
+            .map_or(s, |i| i + 1);
+        &line[s..e.max(s)]
+    };
+    if trimmed.is_empty() {
+        return Err(Errno::ENOEXEC.with_msg("empty #! line"));
+    }
+    match trimmed.iter().position(|&c| c == b' ' || c == b'\t') {
+        None => Ok((trimmed.to_vec(), None)),
+        Some(i) => {
+            let rest = &trimmed[i..];
+            let s = rest
+                .iter()
+                .position(|&c| c != b' ' && c != b'\t')
+                .unwrap_or(rest.len());
+            let arg = &rest[s..];
+            Ok((
+                trimmed[..i].to_vec(),
+                (!arg.is_empty()).then(|| arg.to_vec()),
+            ))
+        }
+    }
+}
+
+fn seg_prot(p: &Phdr) -> Prot {
+    Prot {
+        read: p.p_flags & PF_R != 0,
+        write: p.p_flags & PF_W != 0,
+        exec: p.p_flags & PF_X != 0,
+    }
+}
+
+/// Where the segments of `elf` ended up.
+struct Loaded {
+    bias: u64,
+    /// End of the highest segment (for brk).
+    end: u64,
+    phdr_addr: u64,
+}
+
+/// Maps the PT_LOAD segments of `elf` with load bias `bias`.
+fn map_segments(
+    mm: &MemoryManager,
+    file: &Arc<File>,
+    elf: &Elf,
+    bias: u64,
+) -> Result<Loaded, Errno> {
+    let mut end = 0;
+    for ph in elf.phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
+        let prot = seg_prot(ph);
+        let vaddr = ph.p_vaddr.checked_add(bias).ok_or(Errno::ENOEXEC)?;
+        let start = page_down(vaddr);
+        let file_end = vaddr + ph.p_filesz;
+        let map_end = page_up(file_end).ok_or(Errno::ENOEXEC)?;
+        let mem_end = page_up(vaddr + ph.p_memsz).ok_or(Errno::ENOEXEC)?;
+        if mem_end > platform::USER_MAX {
+            return Err(Errno::ENOEXEC.with_msg("segment above the user address space"));
+        }
+        if ph.p_filesz > 0 {
+            mm.mmap(MmapRequest {
+                addr: start,
+                len: map_end - start,
+                prot,
+                shared: false,
+                fixed: true,
+                noreplace: false,
+                backing: Backing::File {
+                    file: file.clone(),
+                    offset: page_down(ph.p_offset),
+                },
+                name: None,
+            })?;
+        }
+        if mem_end > map_end.max(start) {
+            let from = map_end.max(start);
+            mm.mmap(MmapRequest {
+                addr: from,
+                len: mem_end - from,
+                prot,
+                shared: false,
+                fixed: true,
+                noreplace: false,
+                backing: Backing::Anon,
+                name: None,
+            })?;
+        }
+        if ph.p_memsz > ph.p_filesz && file_end % PAGE != 0 && ph.p_filesz > 0 {
+            // The rest of the last file page belongs to .bss: zero it.
+            let upto = map_end.min(vaddr + ph.p_memsz);
+            mm.zero_force(file_end, (upto - file_end) as usize)?;
+        }
+        end = end.max(vaddr + ph.p_memsz);
+    }
+    let phdr_addr = match elf.phdrs.iter().find(|p| p.p_type == PT_PHDR) {
+        Some(p) => p.p_vaddr + bias,
+        None => elf
+            .phdrs
+            .iter()
+            .find(|p| {
+                p.p_type == PT_LOAD
+                    && p.p_offset <= elf.phoff
+                    && elf.phoff < p.p_offset + p.p_filesz
+            })
+            .map(|p| p.p_vaddr + (elf.phoff - p.p_offset) + bias)
+            .unwrap_or(0),
+    };
+    Ok(Loaded {
+        bias,
+        end,
+        phdr_addr,
+    })
+}
+
+/// Lowest and highest page of the loadable segments.
+fn span(elf: &Elf) -> (u64, u64) {
+    let loads = elf.phdrs.iter().filter(|p| p.p_type == PT_LOAD);
+    let lo = loads
+        .clone()
+        .map(|p| page_down(p.p_vaddr))
+        .min()
+        .unwrap_or(0);
+    let hi = loads
+        .map(|p| p.p_vaddr.saturating_add(p.p_memsz))
+        .max()
+        .unwrap_or(0);
+    (lo, page_up(hi).unwrap_or(u64::MAX))
+}
+
+fn load(
+    task: &Task,
+    file: &Arc<File>,
+    elf: &Elf,
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<Image, Errno> {
+    check_args(argv, envp)?;
+    let mm = new_mm(&task.kernel)?;
+    let bias = if elf.e_type == ET_DYN {
+        let (lo, _) = span(elf);
+        page_down(ET_DYN_BASE + (rand::u64() % (RND_PAGES >> 8)) * PAGE) - lo
+    } else {
+        0
+    };
+    let main = map_segments(&mm, file, elf, bias)?;
+    let mut entry = elf.entry + main.bias;
+    let mut interp_base = 0;
+    if let Some(ip) = elf.phdrs.iter().find(|p| p.p_type == PT_INTERP) {
+        if ip.p_filesz == 0 || ip.p_filesz > 4096 {
+            return Err(Errno::ENOEXEC.with_msg("bad PT_INTERP"));
+        }
+        let mut name = read_full(file, ip.p_offset, ip.p_filesz as usize)?;
+        while name.last() == Some(&0) {
+            name.pop();
+        }
+        let ifile = open_exec_interp(task, &name)?;
+        let head = read_full(&ifile, 0, 4096)?;
+        let need = elf::needed_len(&head)?;
+        let head = if need > head.len() {
+            read_full(&ifile, 0, need)?
+        } else {
+            head
+        };
+        let ielf = elf::parse(&head)?;
+        if ielf.e_type != ET_DYN {
+            return Err(Errno::ELIBBAD);
+        }
+        let (lo, hi) = span(&ielf);
+        // Reserve room for the interpreter where mmap would put it.
+        let base = mm.mmap(MmapRequest {
+            addr: 0,
+            len: hi - lo,
+            prot: Prot::NONE,
+            shared: false,
+            fixed: false,
+            noreplace: false,
+            backing: Backing::Anon,
+            name: None,
+        })?;
+        let il = map_segments(&mm, &ifile, &ielf, base - lo)?;
+        interp_base = il.bias;
+        entry = ielf.entry + il.bias;
+    }
+    let brk_base = page_up(main.end).ok_or(Errno::ENOEXEC)?;
+    mm.set_brk_base(brk_base);
+    let stack = build_stack(task, &mm, elf, &main, interp_base, path, argv, envp)?;
+    Ok(Image {
+        entry,
+        sp: stack.sp,
+        mm,
+    })
+}
+
+fn open_exec_interp(task: &Task, name: &[u8]) -> Result<Arc<File>, Errno> {
+    open_exec(task, AT_FDCWD, name).map_err(|e| {
+        if e == Errno::ENOENT {
+            Errno::ENOENT.with_msg("ELF interpreter not found")
+        } else {
+            e
+        }
+    })
+}
+
+fn check_args(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Errno> {
+    let mut total = 0usize;
+    for s in argv.iter().chain(envp) {
+        if s.len() + 1 > MAX_ARG_STRLEN {
+            return Err(Errno::E2BIG);
+        }
+        total += s.len() + 1 + 8;
+    }
+    // Linux allows a quarter of the stack limit for arguments and pointers.
+    if total > (STACK_SIZE / 4) as usize {
+        return Err(Errno::E2BIG);
+    }
+    Ok(())
+}
+
+struct Stack {
+    sp: u64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_stack(
+    task: &Task,
+    mm: &MemoryManager,
+    elf: &Elf,
+    main: &Loaded,
+    interp_base: u64,
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<Stack, Errno> {
+    let top = stack_top();
+    mm.mmap(MmapRequest {
+        addr: top - STACK_SIZE,
+        len: STACK_SIZE,
+        prot: Prot::RW,
+        shared: false,
+        fixed: true,
+        noreplace: false,
+        backing: Backing::Anon,
+        name: Some("[stack]"),
+    })?;
+
+    // Strings, low to high as Linux lays them out: AT_RANDOM's bytes, the
+    // platform string, argv strings, envp strings, the file name at the top.
+    let mut strings: Vec<u8> = Vec::new();
+    let mut random = [0u8; 16];
+    rand::fill(&mut random);
+    strings.extend_from_slice(&random);
+    let put = |s: &[u8], strings: &mut Vec<u8>| -> usize {
+        let at = strings.len();
+        strings.extend_from_slice(s);
+        strings.push(0);
+        at
+    };
+    let platform_at = put(b"x86_64", &mut strings);
+    let arg_at: Vec<usize> = argv.iter().map(|s| put(s, &mut strings)).collect();
+    let env_at: Vec<usize> = envp.iter().map(|s| put(s, &mut strings)).collect();
+    let execfn_at = put(path, &mut strings);
+    let info_start = top - strings.len() as u64;
+    let at = |i: usize| info_start + i as u64;
+
+    let (hwcap, hwcap2) = rustix::param::linux_hwcap();
+    let c = &task.creds;
+    let auxv: Vec<(u64, u64)> = vec![
+        (AT_HWCAP, hwcap as u64),
+        (AT_PAGESZ, PAGE),
+        (AT_CLKTCK, 100),
+        (AT_PHDR, main.phdr_addr),
+        (AT_PHENT, 56),
+        (AT_PHNUM, elf.phdrs.len() as u64),
+        (AT_BASE, interp_base),
+        (AT_FLAGS, 0),
+        (AT_ENTRY, elf.entry + main.bias),
+        (AT_UID, c.uid as u64),
+        (AT_EUID, c.euid as u64),
+        (AT_GID, c.gid as u64),
+        (AT_EGID, c.egid as u64),
+        (AT_SECURE, 0),
+        (AT_RANDOM, at(0)),
+        (AT_HWCAP2, hwcap2 as u64),
+        (AT_EXECFN, at(execfn_at)),
+        (AT_PLATFORM, at(platform_at)),
+        (AT_NULL, 0),
+    ];
+    let words = 1 + argv.len() + 1 + envp.len() + 1 + auxv.len() * 2;
+    let sp = (info_start - (words as u64) * 8) & !15;
+    let mut block: Vec<u8> = Vec::with_capacity((top - sp) as usize);
+    let mut push = |v: u64| block.extend_from_slice(&v.to_le_bytes());
+    push(argv.len() as u64);
+    for &i in &arg_at {
+        push(at(i));
+    }
+    push(0);
+    for &i in &env_at {
+        push(at(i));
+    }
+    push(0);
+    for (k, v) in &auxv {
+        push(*k);
+        push(*v);
+    }
+    block.resize((info_start - sp) as usize, 0);
+    block.extend_from_slice(&strings);
+    debug_assert_eq!(sp + block.len() as u64, top);
+    mm.copy_out(sp, &block)?;
+    Ok(Stack { sp })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shebang_lines() {
+        assert_eq!(
+            parse_shebang(b"#!/bin/sh\n").unwrap(),
+            (b"/bin/sh".to_vec(), None)
+        );
+        assert_eq!(
+            parse_shebang(b"#!  /usr/bin/env  python3 -u \nx").unwrap(),
+            (b"/usr/bin/env".to_vec(), Some(b"python3 -u".to_vec()))
+        );
+        assert_eq!(parse_shebang(b"#!\n").unwrap_err(), Errno::ENOEXEC);
+    }
+}

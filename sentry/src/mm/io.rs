@@ -1,0 +1,120 @@
+//! The memory-access module: the only place in the sentry that touches raw
+//! memory. It owns the sentry's mapping of the memory file and copies bytes
+//! between it and sentry buffers.
+//!
+//! Application memory can change under us at any time (other application
+//! threads, shared mappings), so it is never borrowed as a Rust reference
+//! across a check: callers copy it into owned buffers, or hand a transient
+//! slice straight to a host call or a file's read/write.
+#![allow(unsafe_code)]
+
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// The sentry's view of the memory file: one large shared mapping.
+pub(crate) struct MemoryMapping {
+    base: *mut u8,
+    len: u64,
+}
+
+// SAFETY: the mapping is plain shared memory; all access goes through the
+// bounds-checked methods below, which take raw copies.
+unsafe impl Send for MemoryMapping {}
+// SAFETY: as above; concurrent copies into disjoint or overlapping ranges are
+// races on application data, which Linux allows too, never on sentry state.
+unsafe impl Sync for MemoryMapping {}
+
+impl MemoryMapping {
+    /// Maps `len` bytes of `fd` shared, read-write. The file may be smaller:
+    /// only offsets below its current size may be touched.
+    pub(crate) fn new(fd: &OwnedFd, len: u64) -> std::io::Result<MemoryMapping> {
+        // SAFETY: a fresh mapping chosen by the kernel; no existing memory is affected.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_NORESERVE,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(MemoryMapping {
+            base: p as *mut u8,
+            len,
+        })
+    }
+
+    fn check(&self, off: u64, len: usize) {
+        assert!(
+            off.checked_add(len as u64)
+                .is_some_and(|end| end <= self.len),
+            "memory file access out of range: {off:#x}+{len:#x}"
+        );
+    }
+
+    /// Copies `dst.len()` bytes at memory-file offset `off` into `dst`.
+    pub(crate) fn read(&self, off: u64, dst: &mut [u8]) {
+        self.check(off, dst.len());
+        // SAFETY: the range is inside the mapping (checked) and backed by the
+        // file (callers only pass offsets of allocated frames); `dst` is a
+        // distinct sentry buffer.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.base.add(off as usize), dst.as_mut_ptr(), dst.len())
+        }
+    }
+
+    /// Copies `src` to memory-file offset `off`.
+    pub(crate) fn write(&self, off: u64, src: &[u8]) {
+        self.check(off, src.len());
+        // SAFETY: as in `read`, with the copy in the other direction.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), self.base.add(off as usize), src.len())
+        }
+    }
+
+    /// Zeroes `len` bytes at `off`.
+    pub(crate) fn zero(&self, off: u64, len: usize) {
+        self.check(off, len);
+        // SAFETY: as in `write`.
+        unsafe { std::ptr::write_bytes(self.base.add(off as usize), 0, len) }
+    }
+
+    /// Lends the bytes at `off` as a mutable slice for the duration of `f`, to
+    /// hand to a host read or a file's read. The caller must hold the memory
+    /// manager's lock so the frames cannot be freed meanwhile.
+    pub(crate) fn with_slice_mut<R>(
+        &self,
+        off: u64,
+        len: usize,
+        f: impl FnOnce(&mut [u8]) -> R,
+    ) -> R {
+        self.check(off, len);
+        // SAFETY: the range is inside the mapping and allocated. Other
+        // application threads may write the same bytes concurrently; the
+        // slice is only written into by `f` (a read from a file), never
+        // inspected by the sentry, so such races only affect application data.
+        let s = unsafe { std::slice::from_raw_parts_mut(self.base.add(off as usize), len) };
+        f(s)
+    }
+
+    /// Lends the bytes at `off` as a slice for the duration of `f` (a write to
+    /// a file). Same rules as `with_slice_mut`.
+    pub(crate) fn with_slice<R>(&self, off: u64, len: usize, f: impl FnOnce(&[u8]) -> R) -> R {
+        self.check(off, len);
+        // SAFETY: as in `with_slice_mut`; `f` copies the bytes out (to a file
+        // or the host) without making decisions on them.
+        let s = unsafe { std::slice::from_raw_parts(self.base.add(off as usize), len) };
+        f(s)
+    }
+}
+
+impl Drop for MemoryMapping {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `new`; no slices outlive
+        // the borrow-scoped helpers above.
+        unsafe { libc::munmap(self.base as *mut libc::c_void, self.len as usize) };
+    }
+}

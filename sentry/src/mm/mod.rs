@@ -1,0 +1,828 @@
+//! Application memory: VMAs (what the application asked for), PMAs (which
+//! memory-file frames back which pages), faults, and copy-in/out.
+//!
+//! Like Linux, the sentry tracks mappings in VMAs; like gVisor, the pages
+//! behind them live in one memory file. PMAs record which frames back which
+//! addresses and whether the platform address space has them mapped. Frames
+//! are allocated lazily, in windows around a fault, and mapped into the
+//! platform address space with the VMA's protection.
+
+pub mod io;
+pub mod memfile;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytemuck::Pod;
+use platform::{AddressSpace, Prot};
+use syscalls::Errno;
+
+pub use memfile::{MemoryFile, PAGE};
+
+use crate::vfs::File;
+
+/// Faults populate up to this many bytes around the faulting address.
+const FAULT_WINDOW: u64 = 64 << 10;
+/// Lowest address an application may map (Linux's default `mmap_min_addr`).
+pub const MMAP_MIN_ADDR: u64 = 0x10000;
+/// Default and maximum size of the main thread's stack mapping.
+pub const STACK_SIZE: u64 = 8 << 20;
+
+pub fn page_down(a: u64) -> u64 {
+    a & !(PAGE - 1)
+}
+
+pub fn page_up(a: u64) -> Option<u64> {
+    a.checked_add(PAGE - 1).map(page_down)
+}
+
+/// What backs a VMA.
+#[derive(Clone)]
+pub enum Backing {
+    Anon,
+    /// A private mapping of a file: pages are copied from it on first touch.
+    File {
+        file: Arc<File>,
+        offset: u64,
+    },
+}
+
+#[derive(Clone)]
+pub struct Vma {
+    pub end: u64,
+    pub prot: Prot,
+    pub shared: bool,
+    pub backing: Backing,
+    pub name: Option<&'static str>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Pma {
+    end: u64,
+    /// Memory-file offset of the first page.
+    off: u64,
+    /// Whether the platform address space has these pages mapped.
+    mapped: bool,
+}
+
+/// Why a fault could not be resolved: the application gets SIGSEGV.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No mapping at the address (SEGV_MAPERR).
+    Unmapped,
+    /// A mapping whose protection forbids the access (SEGV_ACCERR).
+    Protection,
+}
+
+/// What an access through [`MemoryManager`]'s copy functions needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UserAccess {
+    Read,
+    Write,
+    /// The sentry itself, ignoring the mapping's protection.
+    Force,
+}
+
+/// An mmap request, already validated for flags by the syscall layer.
+pub struct MmapRequest {
+    pub addr: u64,
+    pub len: u64,
+    pub prot: Prot,
+    pub shared: bool,
+    pub fixed: bool,
+    pub noreplace: bool,
+    pub backing: Backing,
+    pub name: Option<&'static str>,
+}
+
+struct State {
+    vmas: BTreeMap<u64, Vma>,
+    pmas: BTreeMap<u64, Pma>,
+    brk_base: u64,
+    brk: u64,
+    /// Top-down mmap allocations start below this address.
+    mmap_top: u64,
+}
+
+pub struct MemoryManager {
+    space: Arc<dyn AddressSpace>,
+    mf: Arc<MemoryFile>,
+    state: Mutex<State>,
+}
+
+impl MemoryManager {
+    pub fn new(space: Arc<dyn AddressSpace>, mf: Arc<MemoryFile>, mmap_top: u64) -> Self {
+        MemoryManager {
+            space,
+            mf,
+            state: Mutex::new(State {
+                vmas: BTreeMap::new(),
+                pmas: BTreeMap::new(),
+                brk_base: 0,
+                brk: 0,
+                mmap_top,
+            }),
+        }
+    }
+
+    pub fn address_space(&self) -> &Arc<dyn AddressSpace> {
+        &self.space
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sets where the heap starts (after the loaded program's data).
+    pub fn set_brk_base(&self, base: u64) {
+        let mut s = self.lock();
+        s.brk_base = base;
+        s.brk = base;
+    }
+
+    pub fn brk(&self, new: u64) -> u64 {
+        let mut s = self.lock();
+        if new < s.brk_base {
+            return s.brk;
+        }
+        let (Some(old_end), Some(new_end)) = (page_up(s.brk), page_up(new)) else {
+            return s.brk;
+        };
+        if new_end > old_end {
+            if new_end > s.mmap_top || overlaps(&s.vmas, old_end, new_end) {
+                return s.brk;
+            }
+            // Extend the heap VMA (or make it).
+            let heap_start = page_up(s.brk_base).unwrap_or(s.brk_base);
+            match s.vmas.get_mut(&heap_start) {
+                Some(v) if v.name == Some("[heap]") && v.end == old_end => v.end = new_end,
+                _ => {
+                    s.vmas.insert(
+                        old_end,
+                        Vma {
+                            end: new_end,
+                            prot: Prot::RW,
+                            shared: false,
+                            backing: Backing::Anon,
+                            name: Some("[heap]"),
+                        },
+                    );
+                }
+            }
+        } else if new_end < old_end {
+            self.remove_range(&mut s, new_end, old_end);
+        }
+        s.brk = new;
+        new
+    }
+
+    /// Creates a mapping; returns its address.
+    pub fn mmap(&self, req: MmapRequest) -> Result<u64, Errno> {
+        let len = page_up(req.len).ok_or(Errno::ENOMEM)?;
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut s = self.lock();
+        let addr = if req.fixed || req.noreplace {
+            if req.addr % PAGE != 0 {
+                return Err(Errno::EINVAL);
+            }
+            let end = req.addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+            if end > platform::USER_MAX || req.addr < MMAP_MIN_ADDR {
+                return Err(if req.noreplace {
+                    Errno::EEXIST
+                } else {
+                    Errno::EPERM
+                }
+                .with_msg("fixed mapping outside the user address range"));
+            }
+            if req.noreplace && overlaps(&s.vmas, req.addr, end) {
+                return Err(Errno::EEXIST);
+            }
+            self.remove_range(&mut s, req.addr, end);
+            req.addr
+        } else {
+            let hint = page_down(req.addr);
+            match hint.checked_add(len) {
+                Some(end)
+                    if hint >= MMAP_MIN_ADDR
+                        && end <= platform::USER_MAX
+                        && !overlaps(&s.vmas, hint, end) =>
+                {
+                    hint
+                }
+                _ => find_free(&s, len).ok_or(Errno::ENOMEM)?,
+            }
+        };
+        s.vmas.insert(
+            addr,
+            Vma {
+                end: addr + len,
+                prot: req.prot,
+                shared: req.shared,
+                backing: req.backing,
+                name: req.name,
+            },
+        );
+        Ok(addr)
+    }
+
+    pub fn munmap(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        if addr % PAGE != 0 || len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_up(len)
+            .and_then(|l| addr.checked_add(l))
+            .filter(|&e| e <= platform::TASK_SIZE)
+            .ok_or(Errno::EINVAL)?;
+        let mut s = self.lock();
+        self.remove_range(&mut s, addr, end);
+        Ok(())
+    }
+
+    pub fn mprotect(&self, addr: u64, len: u64, prot: Prot) -> Result<(), Errno> {
+        if addr % PAGE != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_up(len)
+            .and_then(|l| addr.checked_add(l))
+            .ok_or(Errno::ENOMEM)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let mut s = self.lock();
+        if !covered(&s.vmas, addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        split_vmas(&mut s.vmas, addr);
+        split_vmas(&mut s.vmas, end);
+        for (_, v) in s.vmas.range_mut(addr..end) {
+            v.prot = prot;
+        }
+        split_pmas(&mut s.pmas, addr);
+        split_pmas(&mut s.pmas, end);
+        let runs: Vec<(u64, u64)> = s
+            .pmas
+            .range(addr..end)
+            .filter(|(_, p)| p.mapped)
+            .map(|(&a, p)| (a, p.end))
+            .collect();
+        for (a, e) in runs {
+            self.platform(self.space.protect(a, e - a, prot))?;
+        }
+        Ok(())
+    }
+
+    /// `madvise(MADV_DONTNEED)`: drops the pages; private mappings read back
+    /// zero (anonymous) or the file's contents on the next touch.
+    pub fn dontneed(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        if addr % PAGE != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_up(len)
+            .and_then(|l| addr.checked_add(l))
+            .ok_or(Errno::EINVAL)?;
+        let mut s = self.lock();
+        if !covered(&s.vmas, addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        self.drop_pmas(&mut s, addr, end);
+        Ok(())
+    }
+
+    /// `mremap` of private mappings.
+    pub fn mremap(
+        &self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        may_move: bool,
+        fixed: Option<u64>,
+    ) -> Result<u64, Errno> {
+        if old % PAGE != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let old_len = page_up(old_len).ok_or(Errno::EINVAL)?;
+        let new_len = page_up(new_len).ok_or(Errno::EINVAL)?;
+        if new_len == 0 || old_len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let old_end = old.checked_add(old_len).ok_or(Errno::EFAULT)?;
+        let mut s = self.lock();
+        let (vstart, vma) = find_vma(&s.vmas, old).ok_or(Errno::EFAULT)?;
+        if vma.end < old_end {
+            return Err(Errno::EFAULT);
+        }
+        let vma = vma.clone();
+        if fixed.is_none() {
+            if new_len <= old_len {
+                self.remove_range(&mut s, old + new_len, old_end);
+                return Ok(old);
+            }
+            // Grow in place when the space after is free.
+            let new_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
+            if vma.end == old_end
+                && new_end <= s.mmap_top.max(old_end)
+                && new_end <= platform::USER_MAX
+                && !overlaps(&s.vmas, old_end, new_end)
+            {
+                s.vmas.get_mut(&vstart).expect("found above").end = new_end;
+                return Ok(old);
+            }
+            if !may_move {
+                return Err(Errno::ENOMEM);
+            }
+        }
+        let dest = match fixed {
+            Some(d) => {
+                if d % PAGE != 0 {
+                    return Err(Errno::EINVAL);
+                }
+                let dend = d.checked_add(new_len).ok_or(Errno::EINVAL)?;
+                if d < old_end && old < dend {
+                    return Err(Errno::EINVAL);
+                }
+                self.remove_range(&mut s, d, dend);
+                d
+            }
+            None => find_free(&s, new_len).ok_or(Errno::ENOMEM)?,
+        };
+        // Move the VMA piece and the frames behind it: no data is copied.
+        split_vmas(&mut s.vmas, old);
+        split_vmas(&mut s.vmas, old_end);
+        split_pmas(&mut s.pmas, old);
+        split_pmas(&mut s.pmas, old_end);
+        let moved: Vec<(u64, Pma)> = s.pmas.range(old..old_end).map(|(&a, &p)| (a, p)).collect();
+        let any_mapped = moved.iter().any(|(_, p)| p.mapped);
+        for (a, _) in &moved {
+            s.pmas.remove(a);
+        }
+        s.vmas.remove(&old);
+        if any_mapped {
+            self.platform(self.space.unmap(old, old_len))?;
+        }
+        let keep = old_len.min(new_len);
+        for (a, mut p) in moved {
+            if a >= old + keep {
+                self.mf.dec_ref(p.off, p.end - a);
+                continue;
+            }
+            if p.end > old + keep {
+                self.mf
+                    .dec_ref(p.off + (old + keep - a), p.end - (old + keep));
+                p.end = old + keep;
+            }
+            let na = a - old + dest;
+            p.end = p.end - old + dest;
+            p.mapped = false;
+            s.pmas.insert(na, p);
+        }
+        let backing = match vma.backing {
+            Backing::File { file, offset } => Backing::File {
+                file,
+                offset: offset + (old - vstart),
+            },
+            b => b,
+        };
+        s.vmas.insert(
+            dest,
+            Vma {
+                end: dest + new_len,
+                backing,
+                ..vma
+            },
+        );
+        Ok(dest)
+    }
+
+    /// Resolves an application page fault at `addr`.
+    pub fn fault(&self, addr: u64) -> Result<(), FaultError> {
+        let mut s = self.lock();
+        let (vstart, vma) = find_vma(&s.vmas, addr).ok_or(FaultError::Unmapped)?;
+        if vma.prot == Prot::NONE {
+            return Err(FaultError::Protection);
+        }
+        let (vend, prot) = (vma.end, vma.prot);
+        let page = page_down(addr);
+        if let Some((_, p)) = find_pma(&s.pmas, page) {
+            if p.mapped {
+                // Mapped with the VMA's protection and still faulting: the
+                // access itself is not allowed.
+                return Err(FaultError::Protection);
+            }
+        }
+        let wstart = (addr & !(FAULT_WINDOW - 1)).max(vstart);
+        let wend = ((addr & !(FAULT_WINDOW - 1)) + FAULT_WINDOW).min(vend);
+        self.populate(&mut s, wstart, wend)
+            .map_err(|_| FaultError::Unmapped)?;
+        self.map_range(&mut s, wstart, wend, prot)
+            .map_err(|_| FaultError::Unmapped)?;
+        Ok(())
+    }
+
+    /// Makes sure frames back every page of `[start, end)` (inside one or
+    /// more VMAs), filling file-backed pages from their file.
+    fn populate(&self, s: &mut State, start: u64, end: u64) -> Result<(), Errno> {
+        let mut a = start;
+        while a < end {
+            if let Some((_, p)) = find_pma(&s.pmas, a) {
+                a = p.end;
+                continue;
+            }
+            let (vstart, vma) = find_vma(&s.vmas, a).ok_or(Errno::EFAULT)?;
+            let vma_end = vma.end;
+            // Up to the next PMA, the end of the VMA, or `end`.
+            let next = s
+                .pmas
+                .range(a..)
+                .next()
+                .map(|(&k, _)| k)
+                .unwrap_or(u64::MAX);
+            let gap_end = end.min(vma_end).min(next);
+            let len = gap_end - a;
+            let off = self.mf.alloc(len)?;
+            if let Backing::File { file, offset } = &vma.backing {
+                let foff = offset + (a - vstart);
+                let map = self.mf.mapping();
+                let mut done = 0u64;
+                while done < len {
+                    let n = map.with_slice_mut(off + done, (len - done) as usize, |buf| {
+                        file.read_at(buf, foff + done)
+                    });
+                    match n {
+                        Ok(0) | Err(_) => break, // beyond EOF: zero-filled
+                        Ok(n) => done += n as u64,
+                    }
+                }
+            }
+            s.pmas.insert(
+                a,
+                Pma {
+                    end: gap_end,
+                    off,
+                    mapped: false,
+                },
+            );
+            a = gap_end;
+        }
+        Ok(())
+    }
+
+    /// Maps every not-yet-mapped PMA in `[start, end)` into the address space.
+    fn map_range(&self, s: &mut State, start: u64, end: u64, prot: Prot) -> Result<(), Errno> {
+        split_pmas(&mut s.pmas, start);
+        split_pmas(&mut s.pmas, end);
+        let todo: Vec<u64> = s
+            .pmas
+            .range(start..end)
+            .filter(|(_, p)| !p.mapped)
+            .map(|(&a, _)| a)
+            .collect();
+        for a in todo {
+            let p = s.pmas.get_mut(&a).expect("collected above");
+            self.space
+                .map(a, p.end - a, p.off, prot)
+                .map_err(|e| platform_errno(&e))?;
+            p.mapped = true;
+        }
+        merge_pmas(&mut s.pmas, start, end);
+        Ok(())
+    }
+
+    /// Removes every mapping in `[start, end)`.
+    fn remove_range(&self, s: &mut State, start: u64, end: u64) {
+        if start >= end {
+            return;
+        }
+        split_vmas(&mut s.vmas, start);
+        split_vmas(&mut s.vmas, end);
+        let gone: Vec<u64> = s.vmas.range(start..end).map(|(&a, _)| a).collect();
+        for a in gone {
+            s.vmas.remove(&a);
+        }
+        self.drop_pmas(s, start, end);
+    }
+
+    /// Frees the frames behind `[start, end)` and unmaps them.
+    fn drop_pmas(&self, s: &mut State, start: u64, end: u64) {
+        split_pmas(&mut s.pmas, start);
+        split_pmas(&mut s.pmas, end);
+        let gone: Vec<(u64, Pma)> = s.pmas.range(start..end).map(|(&a, &p)| (a, p)).collect();
+        let mut mapped = false;
+        for (a, p) in gone {
+            s.pmas.remove(&a);
+            mapped |= p.mapped;
+            self.mf.dec_ref(p.off, p.end - a);
+        }
+        if mapped {
+            // Best effort: if the stub is gone, so is its mapping.
+            let _ = self.space.unmap(start, end - start);
+        }
+    }
+
+    fn platform<T>(&self, r: platform::Result<T>) -> Result<T, Errno> {
+        r.map_err(|e| platform_errno(&e))
+    }
+
+    /// Runs `f` over the memory-file ranges behind `[addr, addr+len)`, in
+    /// order, after checking that the application may access them (`write`:
+    /// for writing). `f` returns how many bytes it handled; a short count
+    /// stops the walk. Holds the lock throughout, so the frames stay put.
+    fn walk(
+        &self,
+        addr: u64,
+        len: usize,
+        access: UserAccess,
+        mut f: impl FnMut(u64, usize) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        if len == 0 {
+            return Ok(0);
+        }
+        let end = addr
+            .checked_add(len as u64)
+            .filter(|&e| e <= platform::USER_MAX)
+            .ok_or(Errno::EFAULT)?;
+        let mut s = self.lock();
+        // Check permissions for the whole range first.
+        let mut a = addr;
+        while a < end {
+            let (_, v) = find_vma(&s.vmas, a).ok_or(Errno::EFAULT)?;
+            let ok = match access {
+                UserAccess::Write => v.prot.write,
+                UserAccess::Read => v.prot.read || v.prot.exec || v.prot.write,
+                UserAccess::Force => true,
+            };
+            if !ok {
+                return Err(Errno::EFAULT);
+            }
+            a = v.end;
+        }
+        self.populate(&mut s, page_down(addr), page_up(end).ok_or(Errno::EFAULT)?)?;
+        let mut done = 0usize;
+        let mut a = addr;
+        while a < end {
+            let (pstart, p) = find_pma(&s.pmas, a).ok_or(Errno::EFAULT)?;
+            let n = (p.end.min(end) - a) as usize;
+            let got = f(p.off + (a - pstart), n)?;
+            done += got;
+            if got < n {
+                break;
+            }
+            a += n as u64;
+        }
+        Ok(done)
+    }
+
+    pub fn copy_out(&self, addr: u64, src: &[u8]) -> Result<(), Errno> {
+        let map = self.mf.mapping();
+        let mut pos = 0;
+        self.walk(addr, src.len(), UserAccess::Write, |off, n| {
+            map.write(off, &src[pos..pos + n]);
+            pos += n;
+            Ok(n)
+        })?;
+        Ok(())
+    }
+
+    pub fn copy_in(&self, addr: u64, dst: &mut [u8]) -> Result<(), Errno> {
+        let map = self.mf.mapping();
+        let mut pos = 0;
+        self.walk(addr, dst.len(), UserAccess::Read, |off, n| {
+            map.read(off, &mut dst[pos..pos + n]);
+            pos += n;
+            Ok(n)
+        })?;
+        Ok(())
+    }
+
+    pub fn zero_out(&self, addr: u64, len: usize) -> Result<(), Errno> {
+        let map = self.mf.mapping();
+        self.walk(addr, len, UserAccess::Write, |off, n| {
+            map.zero(off, n);
+            Ok(n)
+        })?;
+        Ok(())
+    }
+
+    /// Zeroes application memory regardless of its protection (the loader
+    /// clearing the tail of a segment's last file page).
+    pub fn zero_force(&self, addr: u64, len: usize) -> Result<(), Errno> {
+        let map = self.mf.mapping();
+        self.walk(addr, len, UserAccess::Force, |off, n| {
+            map.zero(off, n);
+            Ok(n)
+        })?;
+        Ok(())
+    }
+
+    pub fn read_obj<T: Pod>(&self, addr: u64) -> Result<T, Errno> {
+        let mut v = <T as bytemuck::Zeroable>::zeroed();
+        self.copy_in(addr, bytemuck::bytes_of_mut(&mut v))?;
+        Ok(v)
+    }
+
+    pub fn write_obj<T: Pod>(&self, addr: u64, v: &T) -> Result<(), Errno> {
+        self.copy_out(addr, bytemuck::bytes_of(v))
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes (without the
+    /// NUL). ENAMETOOLONG if there is no NUL within `max`+1 bytes.
+    pub fn read_cstr(&self, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+        let mut out = Vec::new();
+        let mut a = addr;
+        loop {
+            // Read up to the end of the page, so we never fault past the NUL.
+            let chunk = (PAGE - (a % PAGE)) as usize;
+            let mut buf = vec![0u8; chunk];
+            self.copy_in(a, &mut buf)?;
+            if let Some(i) = buf.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&buf[..i]);
+                if out.len() > max {
+                    return Err(Errno::ENAMETOOLONG);
+                }
+                return Ok(out);
+            }
+            out.extend_from_slice(&buf);
+            if out.len() > max {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            a = a.checked_add(chunk as u64).ok_or(Errno::EFAULT)?;
+        }
+    }
+
+    /// Hands the application memory `[addr, addr+len)` to `f` as writable
+    /// slices (e.g. a file read straight into it), piece by piece. `f` must
+    /// not block indefinitely: the memory manager is locked meanwhile.
+    pub fn with_user_mut(
+        &self,
+        addr: u64,
+        len: usize,
+        mut f: impl FnMut(&mut [u8]) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let map = self.mf.mapping();
+        self.walk(addr, len, UserAccess::Write, |off, n| {
+            map.with_slice_mut(off, n, &mut f)
+        })
+    }
+
+    /// Like [`with_user_mut`](Self::with_user_mut), read-only (a file write from it).
+    pub fn with_user(
+        &self,
+        addr: u64,
+        len: usize,
+        mut f: impl FnMut(&[u8]) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let map = self.mf.mapping();
+        self.walk(addr, len, UserAccess::Read, |off, n| {
+            map.with_slice(off, n, &mut f)
+        })
+    }
+
+    /// Checks that `[addr, addr+len)` is mapped with at least `write` access
+    /// (or any access), without touching it.
+    pub fn check_access(&self, addr: u64, len: u64, write: bool) -> bool {
+        let Some(end) = addr.checked_add(len) else {
+            return false;
+        };
+        let s = self.lock();
+        let mut a = addr;
+        while a < end {
+            let Some((_, v)) = find_vma(&s.vmas, a) else {
+                return false;
+            };
+            if write && !v.prot.write || v.prot == Prot::NONE {
+                return false;
+            }
+            a = v.end;
+        }
+        true
+    }
+
+    /// The mappings, for /proc/PID/maps and debugging.
+    pub fn vmas(&self) -> Vec<(u64, Vma)> {
+        self.lock()
+            .vmas
+            .iter()
+            .map(|(&a, v)| (a, v.clone()))
+            .collect()
+    }
+}
+
+impl Drop for MemoryManager {
+    fn drop(&mut self) {
+        let s = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        for (&a, p) in s.pmas.iter() {
+            self.mf.dec_ref(p.off, p.end - a);
+        }
+    }
+}
+
+fn platform_errno(e: &platform::Error) -> Errno {
+    tracing::warn!("platform: {e}");
+    Errno::EFAULT.with_msg("platform address space operation failed")
+}
+
+fn find_vma(vmas: &BTreeMap<u64, Vma>, addr: u64) -> Option<(u64, &Vma)> {
+    vmas.range(..=addr)
+        .next_back()
+        .filter(|(_, v)| v.end > addr)
+        .map(|(&a, v)| (a, v))
+}
+
+fn find_pma(pmas: &BTreeMap<u64, Pma>, addr: u64) -> Option<(u64, Pma)> {
+    pmas.range(..=addr)
+        .next_back()
+        .filter(|(_, p)| p.end > addr)
+        .map(|(&a, &p)| (a, p))
+}
+
+fn overlaps(vmas: &BTreeMap<u64, Vma>, start: u64, end: u64) -> bool {
+    if let Some((_, v)) = vmas.range(..start).next_back() {
+        if v.end > start {
+            return true;
+        }
+    }
+    vmas.range(start..end).next().is_some()
+}
+
+fn covered(vmas: &BTreeMap<u64, Vma>, start: u64, end: u64) -> bool {
+    let mut a = start;
+    while a < end {
+        match find_vma(vmas, a) {
+            Some((_, v)) => a = v.end,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Highest free range of `len` bytes below `mmap_top`.
+fn find_free(s: &State, len: u64) -> Option<u64> {
+    let mut top = s.mmap_top;
+    for (&start, v) in s.vmas.range(..s.mmap_top).rev() {
+        if v.end <= top && top - v.end >= len {
+            return Some(top - len);
+        }
+        top = top.min(start);
+    }
+    (top >= MMAP_MIN_ADDR + len).then(|| top - len)
+}
+
+/// Splits the VMA that spans `at` (if any) into two at `at`.
+fn split_vmas(vmas: &mut BTreeMap<u64, Vma>, at: u64) {
+    let Some((start, v)) = vmas.range(..at).next_back().map(|(&a, v)| (a, v.clone())) else {
+        return;
+    };
+    if v.end <= at {
+        return;
+    }
+    vmas.get_mut(&start).expect("found").end = at;
+    let backing = match &v.backing {
+        Backing::File { file, offset } => Backing::File {
+            file: file.clone(),
+            offset: offset + (at - start),
+        },
+        Backing::Anon => Backing::Anon,
+    };
+    vmas.insert(at, Vma { backing, ..v });
+}
+
+fn split_pmas(pmas: &mut BTreeMap<u64, Pma>, at: u64) {
+    let Some((start, p)) = pmas.range(..at).next_back().map(|(&a, &p)| (a, p)) else {
+        return;
+    };
+    if p.end <= at {
+        return;
+    }
+    pmas.get_mut(&start).expect("found").end = at;
+    pmas.insert(
+        at,
+        Pma {
+            end: p.end,
+            off: p.off + (at - start),
+            mapped: p.mapped,
+        },
+    );
+}
+
+/// Joins neighbouring PMAs in `[start, end]` that are contiguous in both the
+/// address space and the memory file, to keep the map small.
+fn merge_pmas(pmas: &mut BTreeMap<u64, Pma>, start: u64, end: u64) {
+    // PMAs do not overlap, so walking back from `end` we can stop at the
+    // first one that ends before `start`.
+    let keys: Vec<u64> = pmas
+        .range(..=end)
+        .rev()
+        .take_while(|(_, p)| p.end >= start)
+        .map(|(&a, _)| a)
+        .collect();
+    for &a in keys.iter().rev() {
+        let Some(&p) = pmas.get(&a) else { continue };
+        if let Some(&n) = pmas.get(&p.end) {
+            if n.off == p.off + (p.end - a) && n.mapped == p.mapped {
+                pmas.remove(&p.end);
+                pmas.get_mut(&a).expect("present").end = n.end;
+            }
+        }
+    }
+}

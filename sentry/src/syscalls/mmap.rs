@@ -1,0 +1,136 @@
+//! Memory: mmap, munmap, mprotect, brk, mremap, madvise.
+
+use platform::Prot;
+use syscalls::consts::*;
+use syscalls::Errno;
+
+use super::{fd_arg, SysResult};
+use crate::kernel::Task;
+use crate::mm::{Backing, MmapRequest, PAGE};
+use crate::vfs::FileType;
+
+fn prot_of(p: u64) -> Result<Prot, Errno> {
+    let p = p as u32;
+    if p & !(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Prot {
+        read: p & PROT_READ != 0,
+        write: p & PROT_WRITE != 0,
+        exec: p & PROT_EXEC != 0,
+    })
+}
+
+/// Anonymous and private file mappings; shared file mappings only
+/// read-only (as private copies) until the page cache arrives.
+pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (addr, len, flags, fd, off) = (a[0], a[1], a[3] as u32, fd_arg(a[4]), a[5]);
+    let prot = prot_of(a[2])?;
+    if len == 0 || off % PAGE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let shared = match flags & MAP_TYPE {
+        MAP_SHARED | MAP_SHARED_VALIDATE => true,
+        MAP_PRIVATE => false,
+        _ => return Err(Errno::EINVAL),
+    };
+    if flags & MAP_HUGETLB != 0 {
+        return Err(Errno::EINVAL.with_msg("huge pages are not supported"));
+    }
+    let backing = if flags & MAP_ANONYMOUS != 0 {
+        Backing::Anon
+    } else {
+        let f = t.files.get(fd)?;
+        if f.is_path_only() {
+            return Err(Errno::EBADF);
+        }
+        if !f.readable() {
+            return Err(Errno::EACCES);
+        }
+        match f.inode.file_type() {
+            FileType::Regular => {}
+            // A private mapping of /dev/zero is anonymous memory.
+            FileType::CharDevice if f.inode.attr()?.rdev == crate::vfs::makedev(1, 5) => {}
+            _ => return Err(Errno::ENODEV),
+        }
+        if shared && prot.write {
+            if !f.writable() {
+                return Err(Errno::EACCES);
+            }
+            return Err(
+                Errno::ENODEV.with_msg("writable shared file mappings are not supported yet")
+            );
+        }
+        if f.inode.file_type() == FileType::CharDevice {
+            Backing::Anon
+        } else {
+            off.checked_add(len).ok_or(Errno::EOVERFLOW)?;
+            Backing::File {
+                file: f.clone(),
+                offset: off,
+            }
+        }
+    };
+    t.mm().mmap(MmapRequest {
+        addr,
+        len,
+        prot,
+        shared,
+        fixed: flags & MAP_FIXED != 0,
+        noreplace: flags & MAP_FIXED_NOREPLACE != 0,
+        backing,
+        name: None,
+    })
+}
+
+pub fn munmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    t.mm().munmap(a[0], a[1])?;
+    Ok(0)
+}
+
+pub fn mprotect(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let prot = prot_of(a[2])?;
+    t.mm().mprotect(a[0], a[1], prot)?;
+    Ok(0)
+}
+
+pub fn brk(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    Ok(t.mm().brk(a[0]))
+}
+
+pub fn mremap(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let flags = a[3] as u32;
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & MREMAP_DONTUNMAP != 0 {
+        return Err(Errno::EINVAL.with_msg("MREMAP_DONTUNMAP is not supported yet"));
+    }
+    if flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let fixed = (flags & MREMAP_FIXED != 0).then_some(a[4]);
+    t.mm()
+        .mremap(a[0], a[1], a[2], flags & MREMAP_MAYMOVE != 0, fixed)
+}
+
+/// MADV_DONTNEED drops pages; other known advice is accepted and ignored.
+pub fn madvise(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (addr, len, advice) = (a[0], a[1], a[2] as i32);
+    if addr % PAGE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    match advice {
+        MADV_DONTNEED => {
+            if len == 0 {
+                return Ok(0);
+            }
+            t.mm().dontneed(addr, len)?;
+            Ok(0)
+        }
+        MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_FREE | MADV_DONTFORK
+        | MADV_DOFORK | MADV_MERGEABLE | MADV_UNMERGEABLE | MADV_HUGEPAGE | MADV_NOHUGEPAGE
+        | MADV_DONTDUMP | MADV_DODUMP | MADV_COLD | MADV_PAGEOUT => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -1,0 +1,115 @@
+//! Syscall handlers, one family per file, and the dispatch table.
+//!
+//! The table is built from `syscalls::for_each_syscall!`, the same rows that
+//! give `--strace` its argument shapes and `docs/compatibility.md` its
+//! statuses: every Supported or Partial row must name a handler of the same
+//! name in `handlers` (or the sentry does not compile), and Unsupported rows
+//! get ENOSYS.
+
+mod dir;
+mod file;
+mod identity;
+mod mmap;
+mod process;
+mod signal;
+mod stat;
+mod time;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use syscalls::Errno;
+
+use crate::kernel::Task;
+use crate::vfs::PATH_MAX;
+
+pub type SysResult = Result<u64, Errno>;
+pub type Handler = fn(&mut Task, &[u64; 6]) -> SysResult;
+
+/// Every implemented syscall, by its kernel name.
+mod handlers {
+    pub use super::dir::{
+        chdir, fchdir, getcwd, getdents64, link, linkat, mkdir, mkdirat, rename, renameat,
+        renameat2, rmdir, symlink, symlinkat, unlink, unlinkat,
+    };
+    pub use super::file::{
+        close, creat, dup, dup2, dup3, fcntl, fdatasync, fsync, ftruncate, ioctl, lseek, open,
+        openat, pread64, pwrite64, read, readv, sendfile, truncate, write, writev,
+    };
+    pub use super::identity::{
+        getegid, geteuid, getgid, getgroups, getpid, getppid, getrandom, getrlimit, gettid, getuid,
+        prctl, prlimit64, sched_getaffinity, sched_yield, sysinfo, umask, uname,
+    };
+    pub use super::mmap::{brk, madvise, mmap, mprotect, mremap, munmap};
+    pub use super::process::{
+        arch_prctl, execve, execveat, exit, exit_group, set_robust_list, set_tid_address,
+    };
+    pub use super::signal::{rt_sigaction, rt_sigprocmask};
+    pub use super::stat::{
+        access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fstat,
+        lchown, lstat, newfstatat, readlink, readlinkat, stat, statx, utimensat,
+    };
+    pub use super::time::{
+        clock_getres, clock_gettime, clock_nanosleep, gettimeofday, nanosleep, time,
+    };
+}
+
+macro_rules! handler_for {
+    (Unsupported, $name:ident) => {
+        None
+    };
+    ($status:ident, $name:ident) => {
+        Some(handlers::$name as Handler)
+    };
+}
+
+macro_rules! build_dispatch {
+    ($(($nr:literal, $name:ident, $status:ident, $note:literal,
+        [$($kind:ident $(($param:literal))?),*])),* $(,)?) => {
+        static DISPATCH: [Option<Handler>; syscalls::MAX_NR] = {
+            let mut t: [Option<Handler>; syscalls::MAX_NR] = [None; syscalls::MAX_NR];
+            $( t[$nr] = handler_for!($status, $name); )*
+            t
+        };
+    };
+}
+
+syscalls::for_each_syscall!(build_dispatch);
+
+/// Whether ENOSYS for this number was already logged.
+static WARNED: [AtomicBool; syscalls::MAX_NR] =
+    [const { AtomicBool::new(false) }; syscalls::MAX_NR];
+
+pub fn dispatch(task: &mut Task, nr: u64, args: &[u64; 6]) -> SysResult {
+    match DISPATCH.get(nr as usize).copied().flatten() {
+        Some(h) => h(task, args),
+        None => {
+            let first = WARNED
+                .get(nr as usize)
+                .is_none_or(|w| !w.swap(true, Ordering::Relaxed));
+            if first {
+                let name = syscalls::info(nr).map_or("unknown", |i| i.name);
+                tracing::warn!(nr, name, "unsupported syscall: ENOSYS");
+            }
+            Err(Errno::ENOSYS)
+        }
+    }
+}
+
+/// Reads a path argument: ENAMETOOLONG past PATH_MAX, ENOENT when empty.
+pub(crate) fn read_path(task: &Task, addr: u64) -> Result<Vec<u8>, Errno> {
+    let p = task.mm().read_cstr(addr, PATH_MAX - 1)?;
+    if p.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    Ok(p)
+}
+
+/// Reads a path argument that may be empty (AT_EMPTY_PATH callers).
+pub(crate) fn read_path_maybe_empty(task: &Task, addr: u64) -> Result<Vec<u8>, Errno> {
+    task.mm().read_cstr(addr, PATH_MAX - 1)
+}
+
+/// The fd number in a syscall argument.
+pub(crate) fn fd_arg(a: u64) -> i32 {
+    a as i32
+}

@@ -1,0 +1,126 @@
+//! Clocks and sleeping.
+
+use std::time::Duration;
+
+use rustix::time::ClockId;
+use syscalls::consts::*;
+use syscalls::types::{Timespec, Timeval};
+use syscalls::Errno;
+
+use super::SysResult;
+use crate::kernel::Task;
+
+/// The host clock behind a sandbox clock id.
+fn clock(id: i32) -> Result<ClockId, Errno> {
+    Ok(match id {
+        CLOCK_REALTIME => ClockId::Realtime,
+        CLOCK_MONOTONIC => ClockId::Monotonic,
+        CLOCK_PROCESS_CPUTIME_ID => ClockId::ProcessCPUTime,
+        CLOCK_THREAD_CPUTIME_ID => ClockId::ThreadCPUTime,
+        CLOCK_MONOTONIC_RAW => ClockId::MonotonicRaw,
+        CLOCK_REALTIME_COARSE => ClockId::RealtimeCoarse,
+        CLOCK_MONOTONIC_COARSE => ClockId::MonotonicCoarse,
+        CLOCK_BOOTTIME => ClockId::Boottime,
+        CLOCK_REALTIME_ALARM => ClockId::Realtime,
+        CLOCK_BOOTTIME_ALARM => ClockId::Boottime,
+        _ => return Err(Errno::EINVAL),
+    })
+}
+
+fn now(id: ClockId) -> Timespec {
+    let t = rustix::time::clock_gettime(id);
+    Timespec {
+        tv_sec: t.tv_sec,
+        tv_nsec: t.tv_nsec,
+    }
+}
+
+/// CPU-time clocks count the sentry thread running the task; the
+/// application's own CPU time in its stub is not yet added.
+pub fn clock_gettime(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let c = clock(a[0] as i32)?;
+    t.mm().write_obj(a[1], &now(c))?;
+    Ok(0)
+}
+
+pub fn clock_getres(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let c = clock(a[0] as i32)?;
+    if a[1] != 0 {
+        let r = rustix::time::clock_getres(c);
+        t.mm().write_obj(
+            a[1],
+            &Timespec {
+                tv_sec: r.tv_sec,
+                tv_nsec: r.tv_nsec,
+            },
+        )?;
+    }
+    Ok(0)
+}
+
+pub fn gettimeofday(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    if a[0] != 0 {
+        let n = now(ClockId::Realtime);
+        t.mm().write_obj(
+            a[0],
+            &Timeval {
+                tv_sec: n.tv_sec,
+                tv_usec: n.tv_nsec / 1000,
+            },
+        )?;
+    }
+    if a[1] != 0 {
+        t.mm().write_obj(a[1], &[0u32; 2])?;
+    }
+    Ok(0)
+}
+
+pub fn time(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let s = now(ClockId::Realtime).tv_sec;
+    if a[0] != 0 {
+        t.mm().write_obj(a[0], &s)?;
+    }
+    Ok(s as u64)
+}
+
+fn read_timespec(t: &Task, addr: u64) -> Result<Timespec, Errno> {
+    let ts: Timespec = t.mm().read_obj(addr)?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(ts)
+}
+
+fn duration(ts: &Timespec) -> Duration {
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Sleeps are not yet interruptible by signals (signal delivery comes later).
+pub fn nanosleep(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let ts = read_timespec(t, a[0])?;
+    std::thread::sleep(duration(&ts));
+    Ok(0)
+}
+
+pub fn clock_nanosleep(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (id, flags) = (a[0] as i32, a[1] as u32);
+    let c = match id {
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME => clock(id)?,
+        CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
+        CLOCK_PROCESS_CPUTIME_ID => {
+            return Err(Errno::EOPNOTSUPP.with_msg("sleeping on CPU time is not supported yet"))
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    let ts = read_timespec(t, a[2])?;
+    let d = if flags & TIMER_ABSTIME != 0 {
+        let n = now(c);
+        let target = duration(&ts);
+        let cur = Duration::new(n.tv_sec.max(0) as u64, n.tv_nsec as u32);
+        target.saturating_sub(cur)
+    } else {
+        duration(&ts)
+    };
+    std::thread::sleep(d);
+    Ok(0)
+}

@@ -1,0 +1,98 @@
+//! Dentries: the names that tie inodes into a tree, cached.
+//!
+//! Positive lookups are cached for the life of the parent; file systems the
+//! sandbox has exclusive use of (tmpfs, the overlay, the gofer root under an
+//! overlay) need no revalidation. Unlink, rmdir and rename keep the cache
+//! in step.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use syscalls::Errno;
+
+use super::InodeRef;
+
+pub struct Dentry {
+    pub inode: InodeRef,
+    name: Mutex<Vec<u8>>,
+    parent: Mutex<Option<Arc<Dentry>>>,
+    children: Mutex<HashMap<Vec<u8>, Arc<Dentry>>>,
+    /// How many mounts sit on this dentry (fast path for the walk).
+    mounts: AtomicU32,
+}
+
+impl Dentry {
+    /// The root dentry of a file system.
+    pub fn new_root(inode: InodeRef) -> Arc<Dentry> {
+        Arc::new(Dentry {
+            inode,
+            name: Mutex::new(b"/".to_vec()),
+            parent: Mutex::new(None),
+            children: Mutex::new(HashMap::new()),
+            mounts: AtomicU32::new(0),
+        })
+    }
+
+    pub fn name(&self) -> Vec<u8> {
+        self.name.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The parent within the same file system; None at its root.
+    pub fn parent(&self) -> Option<Arc<Dentry>> {
+        self.parent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn has_mounts(&self) -> bool {
+        self.mounts.load(Ordering::Relaxed) > 0
+    }
+
+    pub(crate) fn add_mount(&self) {
+        self.mounts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn children(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Arc<Dentry>>> {
+        self.children.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Looks up `name` in this directory, through the cache.
+    pub fn lookup(self: &Arc<Self>, name: &[u8]) -> Result<Arc<Dentry>, Errno> {
+        if let Some(d) = self.children().get(name) {
+            return Ok(d.clone());
+        }
+        let inode = self.inode.lookup(name)?;
+        Ok(self.insert(name, inode))
+    }
+
+    /// Records a new child (after create, mkdir, lookup).
+    pub fn insert(self: &Arc<Self>, name: &[u8], inode: InodeRef) -> Arc<Dentry> {
+        let d = Arc::new(Dentry {
+            inode,
+            name: Mutex::new(name.to_vec()),
+            parent: Mutex::new(Some(self.clone())),
+            children: Mutex::new(HashMap::new()),
+            mounts: AtomicU32::new(0),
+        });
+        self.children().insert(name.to_vec(), d.clone());
+        d
+    }
+
+    /// Forgets child `name` (after unlink, rmdir).
+    pub fn forget(&self, name: &[u8]) {
+        self.children().remove(name);
+    }
+
+    /// Moves cached child `old` of `self` to `new` in `new_parent` (after rename).
+    pub fn moved(self: &Arc<Self>, old: &[u8], new_parent: &Arc<Dentry>, new: &[u8]) {
+        let child = self.children().remove(old);
+        new_parent.children().remove(new);
+        if let Some(child) = child {
+            *child.name.lock().unwrap_or_else(|e| e.into_inner()) = new.to_vec();
+            *child.parent.lock().unwrap_or_else(|e| e.into_inner()) = Some(new_parent.clone());
+            new_parent.children().insert(new.to_vec(), child);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The fd table: numbers to file descriptions, with close-on-exec bits.
+
+use std::sync::{Arc, Mutex};
+
+use syscalls::Errno;
+
+use super::File;
+
+/// Hard ceiling on fds per table (Linux's default nr_open).
+pub const MAX_FDS: usize = 1 << 20;
+
+#[derive(Clone)]
+struct Entry {
+    file: Arc<File>,
+    cloexec: bool,
+}
+
+#[derive(Default)]
+pub struct FdTable {
+    fds: Mutex<Vec<Option<Entry>>>,
+}
+
+impl FdTable {
+    pub fn new() -> Arc<FdTable> {
+        Arc::new(FdTable::default())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Option<Entry>>> {
+        self.fds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, fd: i32) -> Result<Arc<File>, Errno> {
+        if fd < 0 {
+            return Err(Errno::EBADF);
+        }
+        self.lock()
+            .get(fd as usize)
+            .and_then(|e| e.as_ref())
+            .map(|e| e.file.clone())
+            .ok_or(Errno::EBADF)
+    }
+
+    pub fn cloexec(&self, fd: i32) -> Result<bool, Errno> {
+        if fd < 0 {
+            return Err(Errno::EBADF);
+        }
+        self.lock()
+            .get(fd as usize)
+            .and_then(|e| e.as_ref())
+            .map(|e| e.cloexec)
+            .ok_or(Errno::EBADF)
+    }
+
+    pub fn set_cloexec(&self, fd: i32, on: bool) -> Result<(), Errno> {
+        if fd < 0 {
+            return Err(Errno::EBADF);
+        }
+        match self.lock().get_mut(fd as usize).and_then(|e| e.as_mut()) {
+            Some(e) => {
+                e.cloexec = on;
+                Ok(())
+            }
+            None => Err(Errno::EBADF),
+        }
+    }
+
+    /// Installs `file` at the lowest free fd ≥ `min` below `limit`.
+    pub fn alloc(
+        &self,
+        file: Arc<File>,
+        cloexec: bool,
+        min: usize,
+        limit: usize,
+    ) -> Result<i32, Errno> {
+        let limit = limit.min(MAX_FDS);
+        let mut fds = self.lock();
+        let start = min.min(fds.len());
+        let fd = (start..fds.len())
+            .find(|&i| fds[i].is_none() && i >= min)
+            .unwrap_or(fds.len().max(min));
+        if fd >= limit {
+            return Err(Errno::EMFILE);
+        }
+        if fd >= fds.len() {
+            fds.resize(fd + 1, None);
+        }
+        fds[fd] = Some(Entry { file, cloexec });
+        Ok(fd as i32)
+    }
+
+    /// Installs `file` at `fd`, returning what was there (dup2).
+    pub fn install(
+        &self,
+        fd: i32,
+        file: Arc<File>,
+        cloexec: bool,
+        limit: usize,
+    ) -> Result<Option<Arc<File>>, Errno> {
+        if fd < 0 || fd as usize >= limit.min(MAX_FDS) {
+            return Err(Errno::EBADF);
+        }
+        let mut fds = self.lock();
+        let fd = fd as usize;
+        if fd >= fds.len() {
+            fds.resize(fd + 1, None);
+        }
+        Ok(fds[fd].replace(Entry { file, cloexec }).map(|e| e.file))
+    }
+
+    pub fn close(&self, fd: i32) -> Result<Arc<File>, Errno> {
+        if fd < 0 {
+            return Err(Errno::EBADF);
+        }
+        self.lock()
+            .get_mut(fd as usize)
+            .and_then(|e| e.take())
+            .map(|e| e.file)
+            .ok_or(Errno::EBADF)
+    }
+
+    /// Closes every close-on-exec fd (execve).
+    pub fn close_on_exec(&self) {
+        let dropped: Vec<Entry> = {
+            let mut fds = self.lock();
+            fds.iter_mut()
+                .filter(|e| e.as_ref().is_some_and(|e| e.cloexec))
+                .filter_map(|e| e.take())
+                .collect()
+        };
+        drop(dropped);
+    }
+
+    /// A copy of the table (fork without CLONE_FILES).
+    pub fn fork(&self) -> Arc<FdTable> {
+        Arc::new(FdTable {
+            fds: Mutex::new(self.lock().clone()),
+        })
+    }
+
+    /// Every open fd with its file, for /proc/PID/fd.
+    pub fn list(&self) -> Vec<(i32, Arc<File>)> {
+        self.lock()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.as_ref().map(|e| (i as i32, e.file.clone())))
+            .collect()
+    }
+}

@@ -1,0 +1,113 @@
+//! File descriptions: an open file, shared by every fd that dup'ed it.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use syscalls::consts::*;
+use syscalls::Errno;
+
+use super::{DirEntry, InodeRef, Path};
+use crate::kernel::Task;
+
+/// What a file system implements for an open file. Reads and writes are
+/// positional: the file description keeps the offset.
+pub trait FileOps: Send + Sync {
+    fn read(&self, _file: &File, _buf: &mut [u8], _off: u64) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+
+    fn write(&self, _file: &File, _buf: &[u8], _off: u64) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Whether the file has a position (false for pipes, ttys, sockets).
+    fn seekable(&self) -> bool {
+        true
+    }
+
+    /// Whether read/write may wait for something outside the sandbox's
+    /// control (a terminal, a pipe): such files are read through a bounce
+    /// buffer instead of straight into application memory, so no memory
+    /// lock is held while they wait.
+    fn may_block(&self) -> bool {
+        false
+    }
+
+    /// Files that keep their own offset (host descriptors) implement lseek
+    /// here; None means the description's own position is used.
+    fn seek(&self, _file: &File, _off: i64, _whence: u32) -> Option<Result<u64, Errno>> {
+        None
+    }
+
+    fn ioctl(&self, _file: &File, _task: &mut Task, _cmd: u32, _arg: u64) -> Result<u64, Errno> {
+        Err(Errno::ENOTTY)
+    }
+
+    fn fsync(&self, _file: &File) -> Result<(), Errno> {
+        Ok(())
+    }
+}
+
+pub struct File {
+    pub ops: Box<dyn FileOps>,
+    pub inode: InodeRef,
+    /// Where it was opened, if it has a place in the tree.
+    pub path: Option<Path>,
+    flags: AtomicU32,
+    pub pos: Mutex<u64>,
+    /// getdents snapshot: taken at the first getdents after open or rewind.
+    pub dir_snapshot: Mutex<Option<Vec<DirEntry>>>,
+}
+
+/// Status flags F_SETFL may change.
+const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+impl File {
+    pub fn new(
+        ops: Box<dyn FileOps>,
+        inode: InodeRef,
+        path: Option<Path>,
+        flags: u32,
+    ) -> Arc<File> {
+        Arc::new(File {
+            ops,
+            inode,
+            path,
+            flags: AtomicU32::new(flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)),
+            pos: Mutex::new(0),
+            dir_snapshot: Mutex::new(None),
+        })
+    }
+
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    pub fn set_status_flags(&self, new: u32) {
+        let old = self.flags();
+        self.flags
+            .store((old & !SETFL_MASK) | (new & SETFL_MASK), Ordering::Relaxed);
+    }
+
+    pub fn readable(&self) -> bool {
+        let f = self.flags();
+        f & O_PATH == 0 && matches!(f & O_ACCMODE, O_RDONLY | O_RDWR)
+    }
+
+    pub fn writable(&self) -> bool {
+        let f = self.flags();
+        f & O_PATH == 0 && matches!(f & O_ACCMODE, O_WRONLY | O_RDWR)
+    }
+
+    pub fn is_path_only(&self) -> bool {
+        self.flags() & O_PATH != 0
+    }
+
+    pub fn read_at(&self, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
+        self.ops.read(self, buf, off)
+    }
+
+    pub fn write_at(&self, buf: &[u8], off: u64) -> Result<usize, Errno> {
+        self.ops.write(self, buf, off)
+    }
+}
