@@ -3,6 +3,7 @@
 mod common;
 
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -528,4 +529,56 @@ fn client_rejects_a_bad_version_reply() {
         assert!(matches!(Client::connect(ours), Err(Error::Protocol(_))));
         fake.join().unwrap();
     }
+}
+
+/// Sends `frame` with `fd` attached, as the server's FD donation does.
+fn send_with_fd(sock: &UnixStream, frame: &[u8], fd: &std::os::fd::OwnedFd) {
+    use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
+    let fds = [fd.as_raw_fd()];
+    let n = sendmsg::<()>(
+        sock.as_raw_fd(),
+        &[std::io::IoSlice::new(frame)],
+        &[ControlMessage::ScmRights(&fds)],
+        MsgFlags::empty(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(n, frame.len());
+}
+
+#[test]
+fn client_keeps_donated_fds_and_closes_unexpected_ones() {
+    let (ours, mut theirs) = UnixStream::pair().unwrap();
+    let (r1, w1) = nix::unistd::pipe().unwrap();
+    let (r2, w2) = nix::unistd::pipe().unwrap();
+    let fake = std::thread::spawn(move || {
+        let _ = recv(&mut theirs);
+        let version = Message::Rversion {
+            msize: 8192,
+            version: p9::VERSION.to_vec(),
+        };
+        theirs.write_all(&frame(p9::NOTAG, &version)).unwrap();
+        // An fd riding on an Rclunk is not wanted.
+        let _ = recv(&mut theirs);
+        send_with_fd(&theirs, &frame(1, &Message::Rclunk), &w1);
+        // One riding on an Rlopen is the donated file.
+        let _ = recv(&mut theirs);
+        let qid = p9::Qid::default();
+        send_with_fd(&theirs, &frame(2, &Message::Rlopen { qid, iounit: 0 }), &w2);
+        // An Rlerror carrying an fd: the fd is dropped with the error.
+        let _ = recv(&mut theirs);
+        send_with_fd(&theirs, &frame(3, &Message::Rlerror { ecode: 13 }), &w1);
+    });
+    let c = Client::connect(ours).unwrap();
+    c.clunk(7).unwrap();
+    let opened = c.lopen(8, 0).unwrap();
+    assert_eq!(c.lopen(9, 0).unwrap_err().errno(), 13);
+    fake.join().unwrap(); // the fake's copies of w1 and w2 are closed now
+                          // Every copy of w1 is closed: its pipe reads EOF.
+    let mut buf = [0u8; 8];
+    assert_eq!(nix::unistd::read(r1.as_raw_fd(), &mut buf).unwrap(), 0);
+    // The donated w2 works.
+    let w2 = std::fs::File::from(opened.host_fd.expect("donated fd"));
+    (&w2).write_all(b"hi").unwrap();
+    assert_eq!(nix::unistd::read(r2.as_raw_fd(), &mut buf).unwrap(), 2);
 }
