@@ -10,6 +10,7 @@
 
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use syscalls::consts::*;
@@ -53,6 +54,12 @@ pub struct OverlayInode {
     upper: Mutex<Option<InodeRef>>,
     lower: Option<InodeRef>,
     dir: Mutex<DirState>,
+    /// A directory whose entries the sandbox changed: its times come from
+    /// the upper layer.
+    entries_changed: AtomicBool,
+    /// Attributes set by the sandbox (chmod, chown, utimes): they come from
+    /// the upper layer.
+    attrs_changed: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -94,6 +101,8 @@ impl OverlayInode {
             upper: Mutex::new(upper),
             lower,
             dir: Mutex::new(DirState::default()),
+            entries_changed: AtomicBool::new(false),
+            attrs_changed: AtomicBool::new(false),
         }))
     }
 
@@ -230,6 +239,7 @@ impl OverlayInode {
         }
         let pu = self.copy_up()?;
         let new = make(&pu)?;
+        self.entries_changed.store(true, Ordering::Relaxed);
         let was_whited = lock(&self.dir).whiteouts.remove(name);
         let c = self.child_inode(name, Some(new), None)?;
         if was_whited && c.ty == FileType::Directory {
@@ -325,14 +335,34 @@ impl Inode for OverlayInode {
     }
 
     fn attr(&self) -> Result<Attr, Errno> {
-        let mut a = self.current().attr()?;
+        let mut a = match (&self.lower, self.ty) {
+            // A merged directory looks like its lower self until the sandbox
+            // changes it (the upper copy is just a container for new entries).
+            (Some(l), FileType::Directory) => {
+                let mut a = l.attr()?;
+                if let Some(u) = self.upper() {
+                    if self.attrs_changed.load(Ordering::Relaxed) {
+                        let ua = u.attr()?;
+                        (a.mode, a.uid, a.gid) = (ua.mode, ua.uid, ua.gid);
+                        (a.atime, a.mtime, a.ctime) = (ua.atime, ua.mtime, ua.ctime);
+                    } else if self.entries_changed.load(Ordering::Relaxed) {
+                        let ua = u.attr()?;
+                        (a.mtime, a.ctime) = (ua.mtime, ua.ctime);
+                    }
+                }
+                a
+            }
+            _ => self.current().attr()?,
+        };
         a.ino = self.ino;
         a.dev = self.fs.dev;
         Ok(a)
     }
 
     fn set_attr(&self, req: &SetAttr) -> Result<(), Errno> {
-        self.copy_up()?.set_attr(req)
+        self.copy_up()?.set_attr(req)?;
+        self.attrs_changed.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
@@ -380,6 +410,7 @@ impl Inode for OverlayInode {
             Err(e) => return Err(e),
         }
         self.copy_up()?.link(name, &tu)?;
+        self.entries_changed.store(true, Ordering::Relaxed);
         lock(&self.dir).whiteouts.remove(name);
         Ok(())
     }
@@ -389,9 +420,15 @@ impl Inode for OverlayInode {
         if c.ty == FileType::Directory {
             return Err(Errno::EISDIR);
         }
+        let pu = self.copy_up()?;
         if c.upper().is_some() {
-            self.copy_up()?.unlink(name)?;
+            pu.unlink(name)?;
         }
+        pu.set_attr(&SetAttr {
+            mtime: Some(TimeSet::Now),
+            ..SetAttr::default()
+        })?;
+        self.entries_changed.store(true, Ordering::Relaxed);
         let mut d = lock(&self.dir);
         if c.lower.is_some() {
             d.whiteouts.insert(name.to_vec());
@@ -408,12 +445,15 @@ impl Inode for OverlayInode {
         if !c.merged_readdir()?.is_empty() {
             return Err(Errno::ENOTEMPTY);
         }
-        if let Some(cu) = c.upper() {
-            // The upper directory may still hold entries hidden by nothing
-            // but whiteouts of its own: none, since the merge is empty.
-            let _ = cu;
-            self.copy_up()?.rmdir(name)?;
+        let pu = self.copy_up()?;
+        if c.upper().is_some() {
+            pu.rmdir(name)?;
         }
+        pu.set_attr(&SetAttr {
+            mtime: Some(TimeSet::Now),
+            ..SetAttr::default()
+        })?;
+        self.entries_changed.store(true, Ordering::Relaxed);
         let mut d = lock(&self.dir);
         if c.lower.is_some() {
             d.whiteouts.insert(name.to_vec());
@@ -449,16 +489,14 @@ impl Inode for OverlayInode {
                 _ => {}
             }
         }
-        let su = src.copy_up()?;
-        let _ = su;
+        src.copy_up()?;
         let from_upper = self.copy_up()?;
         let to_upper = nd.copy_up()?;
-        if let Some(t) = &target {
-            if t.upper().is_none() {
-                // Nothing to replace in upper; the new upper entry hides lower.
-            }
-        }
+        // A target only in the lower layer needs nothing: the new upper
+        // entry hides it.
         from_upper.rename(old, &to_upper, new)?;
+        self.entries_changed.store(true, Ordering::Relaxed);
+        nd.entries_changed.store(true, Ordering::Relaxed);
         {
             let mut d = lock(&self.dir);
             if src.lower.is_some() {
