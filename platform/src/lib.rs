@@ -23,6 +23,9 @@ pub use regs::{CpuState, Regs};
 /// itself at the top of the address space.
 pub const USER_MAX: u64 = ptrace::STUB_BASE;
 
+/// Top of a host user address space with 4-level paging (Linux's TASK_SIZE).
+pub const TASK_SIZE: u64 = ptrace::TASK_SIZE;
+
 /// Page size of every platform here.
 pub const PAGE_SIZE: u64 = 4096;
 
@@ -152,6 +155,8 @@ pub trait AddressSpace: Send + Sync + Any {
     fn unmap(&self, addr: u64, len: u64) -> Result<()>;
     /// Changes the protection of already mapped pages in `[addr, addr+len)`.
     fn protect(&self, addr: u64, len: u64, prot: Prot) -> Result<()>;
+    /// CPU time the application has spent running in this address space.
+    fn cpu_time(&self) -> std::time::Duration;
     fn as_any(&self) -> &dyn Any;
 }
 

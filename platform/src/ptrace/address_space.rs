@@ -86,6 +86,10 @@ impl AddressSpace for PtraceAddressSpace {
         Ok(())
     }
 
+    fn cpu_time(&self) -> std::time::Duration {
+        sys::process_cpu_time(self.pid)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }

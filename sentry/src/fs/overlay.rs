@@ -517,6 +517,36 @@ impl Inode for OverlayInode {
         Ok(())
     }
 
+    fn exchange(&self, a: &[u8], other: &InodeRef, b: &[u8]) -> Result<(), Errno> {
+        let od = self.peer(other)?;
+        let ca = self.lookup_overlay(a)?;
+        let cb = od.lookup_overlay(b)?;
+        for c in [&ca, &cb] {
+            if c.ty == FileType::Directory && c.lower.is_some() {
+                // Its lower contents would not follow it.
+                return Err(Errno::EXDEV);
+            }
+        }
+        ca.copy_up()?;
+        cb.copy_up()?;
+        let ua = self.copy_up()?;
+        let ub = od.copy_up()?;
+        ua.exchange(a, &ub, b)?;
+        self.entries_changed.store(true, Ordering::Relaxed);
+        od.entries_changed.store(true, Ordering::Relaxed);
+        lock(&self.dir)
+            .children
+            .insert(a.to_vec(), Arc::downgrade(&cb));
+        lock(&od.dir)
+            .children
+            .insert(b.to_vec(), Arc::downgrade(&ca));
+        *lock(&ca.parent) = Some(od.this());
+        *lock(&ca.name) = b.to_vec();
+        *lock(&cb.parent) = Some(self.this());
+        *lock(&cb.name) = a.to_vec();
+        Ok(())
+    }
+
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
         self.current().readlink()
     }

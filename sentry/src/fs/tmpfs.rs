@@ -504,6 +504,71 @@ impl Inode for TmpfsInode {
         Ok(())
     }
 
+    fn exchange(&self, a: &[u8], other: &InodeRef, b: &[u8]) -> Result<(), Errno> {
+        self.writable_fs()?;
+        let other = other
+            .as_any()
+            .downcast_ref::<TmpfsInode>()
+            .filter(|t| Arc::ptr_eq(&t.fs, &self.fs))
+            .ok_or(Errno::EXDEV)?;
+        let now = Time::now();
+        if std::ptr::eq(self, other) {
+            let mut d = self.data();
+            let Data::Dir(map) = &mut *d else {
+                return Err(Errno::ENOTDIR);
+            };
+            let ia = map.get(a).ok_or(Errno::ENOENT)?.clone();
+            let ib = map.get(b).ok_or(Errno::ENOENT)?.clone();
+            map.insert(a, ib.clone());
+            map.insert(b, ia.clone());
+            drop(d);
+            for i in [&ia, &ib] {
+                i.meta().ctime = now;
+            }
+            self.touch_dir();
+            return Ok(());
+        }
+        let (ia, ib) = {
+            let (mut da, mut db) = if (self as *const Self) < (other as *const Self) {
+                let da = self.data();
+                (da, other.data())
+            } else {
+                let db = other.data();
+                (self.data(), db)
+            };
+            let (Data::Dir(ma), Data::Dir(mb)) = (&mut *da, &mut *db) else {
+                return Err(Errno::ENOTDIR);
+            };
+            let ia = ma.get(a).ok_or(Errno::ENOENT)?.clone();
+            let ib = mb.get(b).ok_or(Errno::ENOENT)?.clone();
+            if ia.ty == FileType::Directory && is_ancestor_of(&ia, other)
+                || ib.ty == FileType::Directory && is_ancestor_of(&ib, self)
+            {
+                return Err(Errno::EINVAL);
+            }
+            ma.insert(a, ib.clone());
+            mb.insert(b, ia.clone());
+            (ia, ib)
+        };
+        // Subdirectories moving between parents move their ".." links.
+        let dirs = |i: &Arc<TmpfsInode>| (i.ty == FileType::Directory) as u64;
+        let (na, nb) = (dirs(&ia), dirs(&ib));
+        {
+            let mut m = self.meta();
+            m.nlink = m.nlink + nb - na;
+        }
+        {
+            let mut m = other.meta();
+            m.nlink = m.nlink + na - nb;
+        }
+        for i in [&ia, &ib] {
+            i.meta().ctime = now;
+        }
+        self.touch_dir();
+        other.touch_dir();
+        Ok(())
+    }
+
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
         match &*self.data() {
             Data::Symlink(t) => Ok(t.clone()),

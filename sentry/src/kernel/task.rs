@@ -67,6 +67,10 @@ pub struct ThreadGroup {
     pub sigactions: Mutex<[KernelSigaction; 64]>,
     /// `comm`: the name prctl(PR_GET_NAME) and /proc/PID/comm show.
     pub comm: Mutex<[u8; 16]>,
+    /// (process group id, session id).
+    pub pgid_sid: Mutex<(i32, i32)>,
+    /// Nice value (-20..=19).
+    pub nice: Mutex<i32>,
 }
 
 impl ThreadGroup {
@@ -77,6 +81,8 @@ impl ThreadGroup {
             limits: Mutex::new(limits),
             sigactions: Mutex::new([KernelSigaction::default(); 64]),
             comm: Mutex::new([0; 16]),
+            pgid_sid: Mutex::new((pid, pid)),
+            nice: Mutex::new(0),
         })
     }
 
@@ -157,9 +163,10 @@ impl Task {
         self.tg.limit(resource as usize)
     }
 
-    /// Path resolution starting at `dirfd` (AT_FDCWD or a directory fd).
-    pub fn lookup_at(&self, dirfd: i32) -> Result<Lookup<'_>, Errno> {
-        let start = if dirfd == AT_FDCWD {
+    /// Path resolution of `path` starting at `dirfd` (AT_FDCWD or a
+    /// directory fd); an absolute path ignores `dirfd`, as in Linux.
+    pub fn lookup_at(&self, dirfd: i32, path: &[u8]) -> Result<Lookup<'_>, Errno> {
+        let start = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
             self.fs.cwd()
         } else {
             let f = self.files.get(dirfd)?;
@@ -178,7 +185,7 @@ impl Task {
 
     /// Resolves `path` relative to `dirfd`.
     pub fn resolve_at(&self, dirfd: i32, path: &[u8], follow: bool) -> Result<Path, Errno> {
-        self.lookup_at(dirfd)?.resolve(path, follow)
+        self.lookup_at(dirfd, path)?.resolve(path, follow)
     }
 
     pub fn lock_sigactions(&self) -> MutexGuard<'_, [KernelSigaction; 64]> {

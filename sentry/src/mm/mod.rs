@@ -11,6 +11,7 @@ pub mod io;
 pub mod memfile;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytemuck::Pod;
@@ -108,6 +109,9 @@ pub struct MemoryManager {
     space: Arc<dyn AddressSpace>,
     mf: Arc<MemoryFile>,
     state: Mutex<State>,
+    /// Bytes of memory-file frames behind this address space, and the peak.
+    resident: AtomicU64,
+    max_resident: AtomicU64,
 }
 
 impl MemoryManager {
@@ -122,6 +126,8 @@ impl MemoryManager {
                 brk: 0,
                 mmap_top,
             }),
+            resident: AtomicU64::new(0),
+            max_resident: AtomicU64::new(0),
         }
     }
 
@@ -441,6 +447,8 @@ impl MemoryManager {
             let gap_end = end.min(vma_end).min(next);
             let len = gap_end - a;
             let off = self.mf.alloc(len)?;
+            let now = self.resident.fetch_add(len, Ordering::Relaxed) + len;
+            self.max_resident.fetch_max(now, Ordering::Relaxed);
             if let Backing::File { file, offset } = &vma.backing {
                 let foff = offset + (a - vstart);
                 let map = self.mf.mapping();
@@ -513,6 +521,7 @@ impl MemoryManager {
             s.pmas.remove(&a);
             mapped |= p.mapped;
             self.mf.dec_ref(p.off, p.end - a);
+            self.resident.fetch_sub(p.end - a, Ordering::Relaxed);
         }
         if mapped {
             // Best effort: if the stub is gone, so is its mapping.
@@ -696,6 +705,11 @@ impl MemoryManager {
             a = v.end;
         }
         true
+    }
+
+    /// Peak bytes of memory behind this address space (ru_maxrss).
+    pub fn max_resident(&self) -> u64 {
+        self.max_resident.load(Ordering::Relaxed)
     }
 
     /// The mappings, for /proc/PID/maps and debugging.

@@ -68,8 +68,12 @@ pub fn getdents64(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 pub fn getcwd(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    let lk = t.lookup_at(AT_FDCWD)?;
-    let mut path = lk.path_of(&t.fs.cwd());
+    let cwd = t.fs.cwd();
+    if cwd.dentry.is_dead() {
+        return Err(Errno::ENOENT);
+    }
+    let lk = t.lookup_at(AT_FDCWD, b"/")?;
+    let mut path = lk.path_of(&cwd);
     path.push(0);
     if path.len() > a[1] as usize {
         return Err(Errno::ERANGE);
@@ -100,7 +104,7 @@ pub fn fchdir(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 fn do_mkdir(t: &Task, dirfd: i32, path_addr: u64, mode: u32) -> SysResult {
     let path = read_path(t, path_addr)?;
-    let parent = t.lookup_at(dirfd)?.resolve_parent(&path)?;
+    let parent = t.lookup_at(dirfd, &path)?.resolve_parent(&path)?;
     let name = parent.name.as_slice();
     if matches!(name, b"/" | b"." | b"..") {
         return Err(Errno::EEXIST);
@@ -129,7 +133,7 @@ pub fn mkdirat(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 fn do_unlink(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
     let path = read_path(t, path_addr)?;
-    let parent = t.lookup_at(dirfd)?.resolve_parent(&path)?;
+    let parent = t.lookup_at(dirfd, &path)?.resolve_parent(&path)?;
     let name = parent.name.as_slice();
     if matches!(name, b"/" | b"." | b"..") {
         return Err(Errno::EISDIR);
@@ -159,7 +163,7 @@ fn do_unlink(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
 
 fn do_rmdir(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
     let path = read_path(t, path_addr)?;
-    let parent = t.lookup_at(dirfd)?.resolve_parent(&path)?;
+    let parent = t.lookup_at(dirfd, &path)?.resolve_parent(&path)?;
     let name = parent.name.as_slice();
     match name {
         b"." => return Err(Errno::EINVAL),
@@ -225,15 +229,19 @@ fn do_rename(
     new_addr: u64,
     flags: u32,
 ) -> SysResult {
-    if flags & !RENAME_NOREPLACE != 0 {
-        return Err(
-            Errno::EINVAL.with_msg("RENAME_EXCHANGE and RENAME_WHITEOUT are not supported yet")
-        );
+    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0
+        || flags & RENAME_NOREPLACE != 0 && flags & RENAME_EXCHANGE != 0
+    {
+        return Err(Errno::EINVAL.with_msg("RENAME_WHITEOUT is not supported"));
     }
     let old_path = read_path(t, old_addr)?;
     let new_path = read_path(t, new_addr)?;
-    let from = t.lookup_at(olddirfd)?.resolve_parent(&old_path)?;
-    let to = t.lookup_at(newdirfd)?.resolve_parent(&new_path)?;
+    let from = t
+        .lookup_at(olddirfd, &old_path)?
+        .resolve_parent(&old_path)?;
+    let to = t
+        .lookup_at(newdirfd, &new_path)?
+        .resolve_parent(&new_path)?;
     for n in [&from.name, &to.name] {
         if matches!(n.as_slice(), b"/" | b"." | b"..") {
             return Err(Errno::EBUSY);
@@ -252,6 +260,26 @@ fn do_rename(
         Err(e) if e == Errno::ENOENT => None,
         Err(e) => return Err(e),
     };
+    if flags & RENAME_EXCHANGE != 0 {
+        let target = target.ok_or(Errno::ENOENT)?;
+        if Arc::ptr_eq(&target, &src) {
+            return Ok(0);
+        }
+        if src.has_mounts() || target.has_mounts() {
+            return Err(Errno::EBUSY);
+        }
+        if from.dir.mount.read_only {
+            return Err(Errno::EROFS);
+        }
+        from.dir
+            .dentry
+            .inode
+            .exchange(&from.name, &to.dir.dentry.inode, &to.name)?;
+        from.dir
+            .dentry
+            .exchanged(&from.name, &to.dir.dentry, &to.name);
+        return Ok(0);
+    }
     if let Some(tg) = &target {
         if Arc::ptr_eq(tg, &src) {
             return Ok(0);
@@ -301,7 +329,7 @@ pub fn renameat2(t: &mut Task, a: &[u64; 6]) -> SysResult {
 fn do_symlink(t: &Task, target_addr: u64, dirfd: i32, path_addr: u64) -> SysResult {
     let target = read_path(t, target_addr)?;
     let path = read_path(t, path_addr)?;
-    let parent = t.lookup_at(dirfd)?.resolve_parent(&path)?;
+    let parent = t.lookup_at(dirfd, &path)?.resolve_parent(&path)?;
     let name = parent.name.as_slice();
     if matches!(name, b"/" | b"." | b"..") {
         return Err(Errno::EEXIST);
@@ -354,7 +382,9 @@ fn do_link(
         return Err(Errno::EPERM);
     }
     let new_path = read_path(t, new_addr)?;
-    let parent = t.lookup_at(newdirfd)?.resolve_parent(&new_path)?;
+    let parent = t
+        .lookup_at(newdirfd, &new_path)?
+        .resolve_parent(&new_path)?;
     let name = parent.name.as_slice();
     if matches!(name, b"/" | b"." | b"..") {
         return Err(Errno::EEXIST);

@@ -9,7 +9,7 @@ use syscalls::Errno;
 use super::{fd_arg, read_path, SysResult};
 use crate::fs::PathFile;
 use crate::kernel::Task;
-use crate::vfs::{File, FileType, Owner, Path, SetAttr};
+use crate::vfs::{File, FileType, Lookup, Owner, Path, SetAttr, MAX_SYMLINKS};
 
 /// Largest single read or write (Linux's MAX_RW_COUNT).
 const MAX_RW: u64 = 0x7fff_f000;
@@ -40,7 +40,18 @@ pub(crate) fn open_path(
     if flags & O_TMPFILE == O_TMPFILE {
         return Err(Errno::EOPNOTSUPP.with_msg("O_TMPFILE not supported yet"));
     }
-    let lk = t.lookup_at(dirfd)?;
+    let lk = t.lookup_at(dirfd, path)?;
+    open_in(t, &lk, path, flags, mode, 0)
+}
+
+fn open_in(
+    t: &Task,
+    lk: &Lookup<'_>,
+    path: &[u8],
+    flags: u32,
+    mode: u32,
+    depth: u32,
+) -> Result<Arc<File>, Errno> {
     let p = if flags & O_CREAT != 0 && flags & O_PATH == 0 {
         let parent = lk.resolve_parent(path)?;
         let name = parent.name.as_slice();
@@ -48,9 +59,22 @@ pub(crate) fn open_path(
             return Err(Errno::EISDIR);
         }
         match parent.dir.dentry.lookup(name) {
-            Ok(_) => {
+            Ok(child) => {
                 if flags & O_EXCL != 0 {
                     return Err(Errno::EEXIST);
+                }
+                if child.inode.file_type() == FileType::Symlink && flags & O_NOFOLLOW == 0 {
+                    // O_CREAT follows the link, creating its target if needed.
+                    if depth >= MAX_SYMLINKS {
+                        return Err(Errno::ELOOP);
+                    }
+                    let target = child.inode.readlink()?;
+                    let sub = Lookup {
+                        ns: lk.ns,
+                        root: lk.root.clone(),
+                        start: parent.dir.clone(),
+                    };
+                    return open_in(t, &sub, &target, flags, mode, depth + 1);
                 }
                 lk.resolve(path, flags & O_NOFOLLOW == 0)?
             }
@@ -276,18 +300,20 @@ fn read_iovecs(t: &Task, addr: u64, cnt: u64) -> Result<Vec<Iovec>, Errno> {
     Ok(v)
 }
 
-pub fn readv(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    let f = t.files.get(fd_arg(a[0]))?;
-    if !f.readable() {
-        return Err(Errno::EBADF);
-    }
-    let iovs = read_iovecs(t, a[1], a[2])?;
+/// Reads or writes a vector of buffers, at the file position or at `pos`.
+fn rw_vec(t: &Task, f: &File, iovs: Vec<Iovec>, pos: Option<u64>, write: bool) -> SysResult {
     let mut total = 0;
     for iov in iovs {
         if iov.len == 0 {
             continue;
         }
-        match read_file(t, &f, iov.base, iov.len, None) {
+        let at = pos.map(|p| p + total);
+        let r = if write {
+            write_file(t, f, iov.base, iov.len, at)
+        } else {
+            read_file(t, f, iov.base, iov.len, at)
+        };
+        match r {
             Ok(n) => {
                 total += n;
                 if n < iov.len {
@@ -301,29 +327,48 @@ pub fn readv(t: &mut Task, a: &[u64; 6]) -> SysResult {
     Ok(total)
 }
 
-pub fn writev(t: &mut Task, a: &[u64; 6]) -> SysResult {
+fn vec_io(t: &Task, a: &[u64; 6], write: bool, positional: bool, flags: Option<u64>) -> SysResult {
     let f = t.files.get(fd_arg(a[0]))?;
-    if !f.writable() {
+    if if write { !f.writable() } else { !f.readable() } {
         return Err(Errno::EBADF);
     }
-    let iovs = read_iovecs(t, a[1], a[2])?;
-    let mut total = 0;
-    for iov in iovs {
-        if iov.len == 0 {
-            continue;
-        }
-        match write_file(t, &f, iov.base, iov.len, None) {
-            Ok(n) => {
-                total += n;
-                if n < iov.len {
-                    break;
-                }
-            }
-            Err(e) if total == 0 => return Err(e),
-            Err(_) => break,
+    if let Some(flags) = flags {
+        // RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT, RWF_APPEND: accepted.
+        if flags & !0x1f != 0 {
+            return Err(Errno::EOPNOTSUPP);
         }
     }
-    Ok(total)
+    let iovs = read_iovecs(t, a[1], a[2])?;
+    let pos = if positional && !(flags.is_some() && a[3] as i64 == -1) {
+        Some(explicit_pos(&f, a[3])?)
+    } else {
+        None
+    };
+    rw_vec(t, &f, iovs, pos, write)
+}
+
+pub fn readv(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    vec_io(t, a, false, false, None)
+}
+
+pub fn writev(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    vec_io(t, a, true, false, None)
+}
+
+pub fn preadv(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    vec_io(t, a, false, true, None)
+}
+
+pub fn pwritev(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    vec_io(t, a, true, true, None)
+}
+
+pub fn preadv2(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    vec_io(t, a, false, true, Some(a[5]))
+}
+
+pub fn pwritev2(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    vec_io(t, a, true, true, Some(a[5]))
 }
 
 pub fn lseek(t: &mut Task, a: &[u64; 6]) -> SysResult {

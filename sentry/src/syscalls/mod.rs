@@ -33,11 +33,16 @@ mod handlers {
     };
     pub use super::file::{
         close, creat, dup, dup2, dup3, fcntl, fdatasync, fsync, ftruncate, ioctl, lseek, open,
-        openat, pread64, pwrite64, read, readv, sendfile, truncate, write, writev,
+        openat, pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv, sendfile,
+        truncate, write, writev,
     };
     pub use super::identity::{
-        getegid, geteuid, getgid, getgroups, getpid, getppid, getrandom, getrlimit, gettid, getuid,
-        prctl, prlimit64, sched_getaffinity, sched_yield, sysinfo, umask, uname,
+        getcpu, getegid, geteuid, getgid, getgroups, getpgid, getpgrp, getpid, getppid,
+        getpriority, getrandom, getresgid, getresuid, getrlimit, getsid, gettid, getuid, prctl,
+        prlimit64, sched_get_priority_max, sched_get_priority_min, sched_getaffinity,
+        sched_getparam, sched_getscheduler, sched_setaffinity, sched_setparam, sched_setscheduler,
+        sched_yield, setfsgid, setfsuid, setgid, setgroups, setpgid, setpriority, setregid,
+        setresgid, setresuid, setreuid, setsid, setuid, sysinfo, umask, uname,
     };
     pub use super::mmap::{brk, madvise, mmap, mprotect, mremap, munmap};
     pub use super::process::{
@@ -49,7 +54,8 @@ mod handlers {
         lchown, lstat, newfstatat, readlink, readlinkat, stat, statx, utimensat,
     };
     pub use super::time::{
-        clock_getres, clock_gettime, clock_nanosleep, gettimeofday, nanosleep, time,
+        clock_getres, clock_gettime, clock_nanosleep, getrusage, gettimeofday, nanosleep, time,
+        times,
     };
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rustix::time::ClockId;
 use syscalls::consts::*;
-use syscalls::types::{Timespec, Timeval};
+use syscalls::types::{Rusage, Timespec, Timeval, Tms};
 use syscalls::Errno;
 
 use super::SysResult;
@@ -35,12 +35,71 @@ fn now(id: ClockId) -> Timespec {
     }
 }
 
-/// CPU-time clocks count the sentry thread running the task; the
-/// application's own CPU time in its stub is not yet added.
+/// (user, system) CPU time of the task: the application's own time in its
+/// address space, and the sentry's time working for it.
+pub(crate) fn cpu_times(t: &Task) -> (Duration, Duration) {
+    let user = t.mm().address_space().cpu_time();
+    let sys = rustix::time::clock_gettime(ClockId::ThreadCPUTime);
+    (user, Duration::new(sys.tv_sec as u64, sys.tv_nsec as u32))
+}
+
 pub fn clock_gettime(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    let c = clock(a[0] as i32)?;
-    t.mm().write_obj(a[1], &now(c))?;
+    let id = a[0] as i32;
+    let c = clock(id)?;
+    let v = if id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID {
+        let (u, s) = cpu_times(t);
+        let d = u + s;
+        Timespec {
+            tv_sec: d.as_secs() as i64,
+            tv_nsec: d.subsec_nanos() as i64,
+        }
+    } else {
+        now(c)
+    };
+    t.mm().write_obj(a[1], &v)?;
     Ok(0)
+}
+
+fn timeval(d: Duration) -> Timeval {
+    Timeval {
+        tv_sec: d.as_secs() as i64,
+        tv_usec: d.subsec_micros() as i64,
+    }
+}
+
+/// RUSAGE_SELF and RUSAGE_THREAD report CPU times and peak memory;
+/// RUSAGE_CHILDREN is zero until there are children.
+pub fn getrusage(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let mut ru = Rusage::default();
+    match a[0] as i32 {
+        0 | 1 => {
+            let (u, s) = cpu_times(t);
+            ru.ru_utime = timeval(u);
+            ru.ru_stime = timeval(s);
+            ru.ru_maxrss = (t.mm().max_resident() / 1024) as i64;
+        }
+        -1 => {}
+        _ => return Err(Errno::EINVAL),
+    }
+    t.mm().write_obj(a[1], &ru)?;
+    Ok(0)
+}
+
+/// times(2): clock ticks (100 Hz) of CPU time, and ticks since boot.
+pub fn times(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let ticks = |d: Duration| (d.as_millis() / 10) as i64;
+    if a[0] != 0 {
+        let (u, s) = cpu_times(t);
+        t.mm().write_obj(
+            a[0],
+            &Tms {
+                tms_utime: ticks(u),
+                tms_stime: ticks(s),
+                ..Tms::default()
+            },
+        )?;
+    }
+    Ok(ticks(t.kernel.boot.elapsed()) as u64)
 }
 
 pub fn clock_getres(t: &mut Task, a: &[u64; 6]) -> SysResult {

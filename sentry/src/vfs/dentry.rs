@@ -6,7 +6,7 @@
 //! in step.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use syscalls::Errno;
@@ -20,6 +20,8 @@ pub struct Dentry {
     children: Mutex<HashMap<Vec<u8>, Arc<Dentry>>>,
     /// How many mounts sit on this dentry (fast path for the walk).
     mounts: AtomicU32,
+    /// Removed from the tree (unlinked, or replaced by a rename).
+    dead: AtomicBool,
 }
 
 impl Dentry {
@@ -31,6 +33,7 @@ impl Dentry {
             parent: Mutex::new(None),
             children: Mutex::new(HashMap::new()),
             mounts: AtomicU32::new(0),
+            dead: AtomicBool::new(false),
         })
     }
 
@@ -75,24 +78,50 @@ impl Dentry {
             parent: Mutex::new(Some(self.clone())),
             children: Mutex::new(HashMap::new()),
             mounts: AtomicU32::new(0),
+            dead: AtomicBool::new(false),
         });
         self.children().insert(name.to_vec(), d.clone());
         d
     }
 
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Relaxed)
+    }
+
     /// Forgets child `name` (after unlink, rmdir).
     pub fn forget(&self, name: &[u8]) {
-        self.children().remove(name);
+        if let Some(d) = self.children().remove(name) {
+            d.dead.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Moves cached child `old` of `self` to `new` in `new_parent` (after rename).
     pub fn moved(self: &Arc<Self>, old: &[u8], new_parent: &Arc<Dentry>, new: &[u8]) {
         let child = self.children().remove(old);
-        new_parent.children().remove(new);
+        if let Some(replaced) = new_parent.children().remove(new) {
+            replaced.dead.store(true, Ordering::Relaxed);
+        }
         if let Some(child) = child {
             *child.name.lock().unwrap_or_else(|e| e.into_inner()) = new.to_vec();
             *child.parent.lock().unwrap_or_else(|e| e.into_inner()) = Some(new_parent.clone());
             new_parent.children().insert(new.to_vec(), child);
+        }
+    }
+
+    /// Swaps cached children `a` of `self` and `b` of `other` (after
+    /// RENAME_EXCHANGE).
+    pub fn exchanged(self: &Arc<Self>, a: &[u8], other: &Arc<Dentry>, b: &[u8]) {
+        let da = self.children().remove(a);
+        let db = other.children().remove(b);
+        if let Some(d) = da {
+            *d.name.lock().unwrap_or_else(|e| e.into_inner()) = b.to_vec();
+            *d.parent.lock().unwrap_or_else(|e| e.into_inner()) = Some(other.clone());
+            other.children().insert(b.to_vec(), d);
+        }
+        if let Some(d) = db {
+            *d.name.lock().unwrap_or_else(|e| e.into_inner()) = a.to_vec();
+            *d.parent.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.clone());
+            self.children().insert(a.to_vec(), d);
         }
     }
 }

@@ -191,6 +191,12 @@ pub trait Inode: Send + Sync + Any {
         Err(Errno::ENOTDIR)
     }
 
+    /// Swaps entry `a` of this directory with entry `b` of `other`
+    /// (renameat2 RENAME_EXCHANGE). Both exist.
+    fn exchange(&self, _a: &[u8], _other: &InodeRef, _b: &[u8]) -> Result<(), Errno> {
+        Err(Errno::EINVAL)
+    }
+
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
         Err(Errno::EINVAL)
     }
