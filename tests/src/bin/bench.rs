@@ -1,0 +1,588 @@
+//! `bench`: the benchmark harness (issue #2). Runs each workload natively
+//! and under `runsc do --platform ptrace` in one run, interleaving the two
+//! sides so they see the same noise, and prints one table:
+//! `benchmark | native | sandbox | ratio | target | ok?`, where the ratio is
+//! always sandbox / native.
+//!
+//! - start-to-exit of `busybox true`: median wall time from spawn to reap;
+//! - getppid round trip (`tests/bench/getppid.c`), and the same sandbox
+//!   figure against the same-CPU ptrace floor (`tests/bench/ptrace_floor.c`
+//!   run under `taskset -c 0`), which in that row stands in the native column;
+//! - 1 MiB sequential reads of a page-cached file (`tests/bench/readfile.c`).
+//!
+//! The C programs are built with `gcc -static -O2` into
+//! `<workspace>/target/bench/` when their source is newer than the binary.
+//! The harness reports; it does not judge: it exits 0 whether targets are
+//! met or not, and 1 only if something failed to build or run.
+//! See `docs/benchmarks.md` for the figures measured on our machines.
+
+#![deny(unsafe_code)]
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use rvisor_tests::{find_runsc, run_with_timeout, runsc_do_with, workspace_dir, TempDir};
+
+const USAGE: &str = "usage: bench [--runsc PATH] [--quick] [--markdown]
+
+  --runsc PATH  runsc binary (default: $RUNSC, else <workspace>/target/release/runsc)
+  --quick       few iterations (a smoke run of a few seconds; figures are rough)
+  --markdown    print the table as Markdown";
+
+const BUSYBOX: &str = "/bin/busybox";
+/// The platform every sandbox run uses: the floor row is a ptrace floor.
+const PLATFORM: &[&str] = &["--platform", "ptrace"];
+/// Limit for one run of one program (the full getppid run in the sandbox
+/// takes about 2 s).
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How much work each benchmark does.
+#[derive(Debug, Clone, Copy)]
+struct Params {
+    start_warmups: usize,
+    start_runs: usize,
+    syscalls: u64,
+    /// Runs of getppid (native, sandbox) and of the floor; the median counts.
+    syscall_runs: usize,
+    file_mib: u64,
+    /// Runs of readfile on each side; the best counts.
+    read_runs: usize,
+}
+
+const FULL: Params = Params {
+    start_warmups: 2,
+    start_runs: 20,
+    syscalls: 100_000,
+    syscall_runs: 5,
+    file_mib: 256,
+    read_runs: 3,
+};
+
+const QUICK: Params = Params {
+    start_warmups: 1,
+    start_runs: 3,
+    syscalls: 10_000,
+    syscall_runs: 1,
+    file_mib: 32,
+    read_runs: 3,
+};
+
+/// What a row's target is, on what it is checked.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// The sandbox figure is at most this (in the row's unit).
+    SandboxAtMost(f64, &'static str),
+    /// sandbox / native is at most this; the str names the baseline.
+    RatioAtMost(f64, &'static str),
+    /// sandbox / native is at least this.
+    RatioAtLeast(f64, &'static str),
+    None,
+}
+
+impl Target {
+    fn describe(self) -> String {
+        match self {
+            Target::SandboxAtMost(v, unit) => format!("sandbox ≤ {v} {unit}"),
+            Target::RatioAtMost(r, base) => format!("≤ {r:.2}× {base}"),
+            Target::RatioAtLeast(r, base) => format!("≥ {r:.2}× {base}"),
+            Target::None => "—".into(),
+        }
+    }
+
+    fn met(self, sandbox: f64, ratio: f64) -> Option<bool> {
+        match self {
+            Target::SandboxAtMost(v, _) => Some(sandbox <= v),
+            Target::RatioAtMost(r, _) => Some(ratio <= r),
+            Target::RatioAtLeast(r, _) => Some(ratio >= r),
+            Target::None => None,
+        }
+    }
+}
+
+/// One line of the table.
+#[derive(Debug)]
+struct Row {
+    name: String,
+    native: Result<f64, String>,
+    sandbox: Result<f64, String>,
+    /// Digits after the point for the native and sandbox figures.
+    decimals: usize,
+    target: Target,
+}
+
+impl Row {
+    fn ratio(&self) -> Option<f64> {
+        match (&self.native, &self.sandbox) {
+            (Ok(n), Ok(s)) if *n > 0.0 => Some(s / n),
+            _ => None,
+        }
+    }
+
+    fn cells(&self) -> [String; 6] {
+        let fig = |v: &Result<f64, String>| match v {
+            Ok(v) => format!("{v:.*}", self.decimals),
+            Err(_) => "error".into(),
+        };
+        let ratio = self.ratio();
+        let ok = match (ratio, &self.sandbox) {
+            (Some(r), Ok(s)) => match self.target.met(*s, r) {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "—",
+            },
+            _ => "error",
+        };
+        [
+            self.name.clone(),
+            fig(&self.native),
+            fig(&self.sandbox),
+            ratio.map_or("error".into(), |r| format!("{r:.2}×")),
+            self.target.describe(),
+            ok.into(),
+        ]
+    }
+}
+
+const HEADER: [&str; 6] = ["benchmark", "native", "sandbox", "ratio", "target", "ok?"];
+
+/// The table, aligned for a terminal, or as Markdown.
+fn render(rows: &[Row], markdown: bool) -> String {
+    let lines: Vec<[String; 6]> = rows.iter().map(Row::cells).collect();
+    let mut out = String::new();
+    if markdown {
+        let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
+        out.push_str(&line(&HEADER.map(String::from)));
+        out.push_str("|---|---:|---:|---:|---|---|\n");
+        for cells in &lines {
+            out.push_str(&line(cells));
+        }
+        return out;
+    }
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for cells in &lines {
+        for (w, c) in widths.iter_mut().zip(cells) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = " ".repeat(w - c.chars().count());
+            // Figures right-aligned, text left-aligned.
+            let cell = if (1..=3).contains(&i) {
+                format!("{pad}{c}")
+            } else {
+                format!("{c}{pad}")
+            };
+            s.push_str(&cell);
+            s.push_str(if i + 1 < cells.len() { " | " } else { "\n" });
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    out.push_str(&line(&HEADER.map(String::from)));
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    out.push_str(&rule.join("-|-"));
+    out.push('\n');
+    for cells in &lines {
+        out.push_str(&line(cells));
+    }
+    out
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn best(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// Collects per-side samples; the first error on a side sticks.
+struct Samples(Result<Vec<f64>, String>);
+
+impl Samples {
+    fn new() -> Samples {
+        Samples(Ok(Vec::new()))
+    }
+
+    fn push(&mut self, sample: Result<f64, String>) {
+        if let Ok(values) = &mut self.0 {
+            match sample {
+                Ok(v) => values.push(v),
+                Err(e) => self.0 = Err(e),
+            }
+        }
+    }
+
+    fn reduce(self, f: impl FnOnce(&mut [f64]) -> f64) -> Result<f64, String> {
+        let mut values = self.0?;
+        if values.is_empty() {
+            return Err("no samples".into());
+        }
+        Ok(f(&mut values))
+    }
+}
+
+/// Builds `tests/bench/NAME.c` into `target/bench/NAME` unless the binary is
+/// newer than the source. Compiles to a temporary name and renames, so a
+/// concurrent run never executes a half-written binary.
+fn build(name: &str) -> Result<PathBuf, String> {
+    let ws = workspace_dir();
+    let src = ws.join("tests/bench").join(format!("{name}.c"));
+    let out_dir = ws.join("target/bench");
+    let out = out_dir.join(name);
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let src_time =
+        mtime(&src).ok_or_else(|| format!("cannot read {}: is this a checkout?", src.display()))?;
+    if mtime(&out).is_some_and(|t| t >= src_time) {
+        return Ok(out);
+    }
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
+    let tmp = out_dir.join(format!(".{name}.{}", std::process::id()));
+    let result = Command::new("gcc")
+        .args(["-static", "-O2", "-Wall", "-Werror", "-o"])
+        .arg(&tmp)
+        .arg(&src)
+        .output()
+        .map_err(|e| format!("running gcc: {e} (install gcc)"))?;
+    if !result.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!(
+            "gcc failed on {}:\n{}",
+            src.display(),
+            String::from_utf8_lossy(&result.stderr)
+        ));
+    }
+    std::fs::rename(&tmp, &out).map_err(|e| format!("renaming to {}: {e}", out.display()))?;
+    Ok(out)
+}
+
+/// Runs one program to completion and returns its stdout; any failure
+/// (spawn error, timeout, non-zero status) is an error naming `what`.
+fn run(what: &str, mut cmd: Command) -> Result<String, String> {
+    let out = run_with_timeout(&mut cmd, None, TIMEOUT)
+        .map_err(|e| format!("{what}: cannot spawn: {e}"))?;
+    if out.code() != Some(0) {
+        let stderr = out.stderr_str();
+        return Err(format!(
+            "{what}: {}; stderr: {:?}",
+            out.describe_status(),
+            stderr.trim_end()
+        ));
+    }
+    Ok(out.stdout_str())
+}
+
+/// The value of `key=VALUE` in a program's output.
+fn field(what: &str, output: &str, key: &str) -> Result<f64, String> {
+    output
+        .split_whitespace()
+        .find_map(|tok| tok.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|v| v.parse::<f64>().ok())
+        .ok_or_else(|| format!("{what}: no {key}= in its output: {output:?}"))
+}
+
+/// Wall time from spawn to reap of one run, which must exit 0. A watchdog
+/// kills it after [`TIMEOUT`]: a hung sandbox must not hang the harness.
+/// (Not `run_with_timeout`: its polling would blur a millisecond figure.)
+fn time_to_exit(what: &str, cmd: &mut Command) -> Result<f64, String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("{what}: cannot spawn: {e}"))?;
+    let (done, watch) = mpsc::channel::<()>();
+    let pid = child.id().to_string();
+    let watchdog = thread::spawn(move || {
+        if watch.recv_timeout(TIMEOUT) == Err(mpsc::RecvTimeoutError::Timeout) {
+            let _ = Command::new("kill").args(["-s", "KILL", &pid]).status();
+        }
+    });
+    let status = child.wait();
+    let elapsed = start.elapsed();
+    let _ = done.send(());
+    let _ = watchdog.join();
+    let status = status.map_err(|e| format!("{what}: wait: {e}"))?;
+    if !status.success() {
+        return Err(format!("{what}: {status} (after {elapsed:?})"));
+    }
+    Ok(elapsed.as_secs_f64() * 1e3)
+}
+
+fn start_to_exit(runsc: &Path, dir: &Path, p: Params) -> Row {
+    let native = || {
+        let mut cmd = Command::new(BUSYBOX);
+        cmd.arg("true").current_dir(dir);
+        time_to_exit("busybox true", &mut cmd)
+    };
+    let sandbox = || {
+        let mut cmd = runsc_do_with(runsc, PLATFORM, &[BUSYBOX, "true"]);
+        cmd.current_dir(dir);
+        time_to_exit("runsc do busybox true", &mut cmd)
+    };
+    let (mut n, mut s) = (Samples::new(), Samples::new());
+    if !Path::new(BUSYBOX).is_file() {
+        let err = format!("{BUSYBOX} is missing (install busybox-static)");
+        n.push(Err(err.clone()));
+        s.push(Err(err));
+    }
+    for i in 0..p.start_warmups + p.start_runs {
+        let (a, b) = (native(), sandbox());
+        if i >= p.start_warmups || a.is_err() || b.is_err() {
+            n.push(a);
+            s.push(b);
+        }
+    }
+    Row {
+        name: format!(
+            "start-to-exit, busybox true (ms, median of {})",
+            p.start_runs
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 2,
+        target: Target::SandboxAtMost(40.0, "ms"),
+    }
+}
+
+/// The getppid rows: native vs sandbox, and sandbox vs the ptrace floor.
+fn syscalls(runsc: &Path, dir: &Path, p: Params) -> [Row; 2] {
+    let built = build("getppid").and_then(|g| Ok((g, build("ptrace_floor")?)));
+    let (mut n, mut s, mut f) = (Samples::new(), Samples::new(), Samples::new());
+    match built {
+        Err(e) => {
+            n.push(Err(e.clone()));
+            s.push(Err(e.clone()));
+            f.push(Err(e));
+        }
+        Ok((getppid, floor)) => {
+            let count = p.syscalls.to_string();
+            for _ in 0..p.syscall_runs {
+                let mut cmd = Command::new(&getppid);
+                cmd.arg(&count).current_dir(dir);
+                n.push(
+                    run("getppid (native)", cmd)
+                        .and_then(|o| field("getppid", &o, "ns_per_call"))
+                        .map(|ns| ns / 1e3),
+                );
+
+                let mut cmd = Command::new("taskset");
+                cmd.args(["-c", "0"])
+                    .arg(&floor)
+                    .arg(&count)
+                    .current_dir(dir);
+                f.push(
+                    run("taskset -c 0 ptrace_floor", cmd)
+                        .and_then(|o| field("ptrace_floor", &o, "us_per_syscall")),
+                );
+
+                let mut cmd =
+                    runsc_do_with(runsc, PLATFORM, &[getppid.as_os_str(), count.as_ref()]);
+                cmd.current_dir(dir);
+                s.push(
+                    run("getppid (sandbox)", cmd)
+                        .and_then(|o| field("getppid", &o, "ns_per_call"))
+                        .map(|ns| ns / 1e3),
+                );
+            }
+        }
+    }
+    let sandbox = s.reduce(median);
+    let runs = match p.syscall_runs {
+        1 => String::new(),
+        r => format!(", median of {r}"),
+    };
+    [
+        Row {
+            name: format!("getppid round trip (µs/call, {} calls{runs})", p.syscalls),
+            native: n.reduce(median),
+            sandbox: sandbox.clone(),
+            decimals: 3,
+            target: Target::None,
+        },
+        Row {
+            name: format!("getppid vs same-CPU ptrace floor (µs; native column = floor{runs})"),
+            native: f.reduce(median),
+            sandbox,
+            decimals: 3,
+            target: Target::RatioAtMost(1.3, "floor"),
+        },
+    ]
+}
+
+/// Writes `mib` MiB of xorshift64 output to `path`: incompressible, and
+/// cheaper to make than reading /dev/urandom.
+fn write_pattern_file(path: &Path, mib: u64) -> Result<(), String> {
+    let err = |e: std::io::Error| format!("writing {}: {e}", path.display());
+    let mut file = File::create(path).map_err(err)?;
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut chunk = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        for word in chunk.chunks_exact_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            word.copy_from_slice(&state.to_le_bytes());
+        }
+        file.write_all(&chunk).map_err(err)?;
+    }
+    file.sync_all().map_err(err)
+}
+
+/// Reads the whole file once, so the timed runs find it in the page cache.
+fn warm(path: &Path) -> Result<(), String> {
+    let err = |e: std::io::Error| format!("reading {}: {e}", path.display());
+    let mut file = File::open(path).map_err(err)?;
+    let mut chunk = vec![0u8; 1 << 20];
+    while file.read(&mut chunk).map_err(err)? > 0 {}
+    Ok(())
+}
+
+fn read_file(runsc: &Path, dir: &Path, p: Params) -> Row {
+    let (mut n, mut s) = (Samples::new(), Samples::new());
+    let data = dir.join("data");
+    let setup = build("readfile").and_then(|bin| {
+        write_pattern_file(&data, p.file_mib)?;
+        warm(&data)?;
+        Ok(bin)
+    });
+    match setup {
+        Err(e) => {
+            n.push(Err(e.clone()));
+            s.push(Err(e));
+        }
+        Ok(bin) => {
+            let size = p.file_mib << 20;
+            let throughput = |what: &str, cmd: Command| {
+                let out = run(what, cmd)?;
+                let bytes = field(what, &out, "bytes")?;
+                if bytes != size as f64 {
+                    return Err(format!("{what} read {bytes} bytes of {size}"));
+                }
+                field(what, &out, "mb_per_s")
+            };
+            for _ in 0..p.read_runs {
+                let mut cmd = Command::new(&bin);
+                cmd.arg(&data).current_dir(dir);
+                n.push(throughput("readfile (native)", cmd));
+                let mut cmd = runsc_do_with(runsc, PLATFORM, &[bin.as_os_str(), data.as_os_str()]);
+                cmd.current_dir(dir);
+                s.push(throughput("readfile (sandbox)", cmd));
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&data);
+    Row {
+        name: format!(
+            "read {} MiB file in 1 MiB reads (MB/s, best of {})",
+            p.file_mib, p.read_runs
+        ),
+        native: n.reduce(|v| best(v)),
+        sandbox: s.reduce(|v| best(v)),
+        decimals: 0,
+        target: Target::RatioAtLeast(0.5, "native"),
+    }
+}
+
+/// The current time in UTC, for the first log line.
+fn now_utc() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M:%S UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| {
+            let secs = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            format!("{secs} s since the epoch")
+        })
+}
+
+fn main() {
+    let mut runsc = None;
+    let mut quick = false;
+    let mut markdown = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--runsc" => match args.next() {
+                Some(p) => runsc = Some(PathBuf::from(p)),
+                None => usage_error("--runsc needs a value"),
+            },
+            _ if arg.starts_with("--runsc=") => runsc = Some(PathBuf::from(&arg[8..])),
+            "--quick" => quick = true,
+            "--markdown" => markdown = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            _ => usage_error(&format!("unknown argument {arg}")),
+        }
+    }
+    let runsc = match runsc.map_or_else(find_runsc, Ok) {
+        Ok(p) if p.is_file() => p,
+        Ok(p) => fail(&format!("runsc not found at {}", p.display())),
+        Err(msg) => fail(&msg),
+    };
+    let p = if quick { QUICK } else { FULL };
+
+    eprintln!(
+        "bench: {} run, {}, runsc {}",
+        if quick { "quick" } else { "full" },
+        now_utc(),
+        runsc.display()
+    );
+    let dir = TempDir::new("rvisor-bench");
+    let mut rows = Vec::new();
+    eprintln!("bench: start-to-exit ...");
+    rows.push(start_to_exit(&runsc, dir.path(), p));
+    eprintln!("bench: getppid and ptrace floor ...");
+    rows.extend(syscalls(&runsc, dir.path(), p));
+    eprintln!("bench: read {} MiB file ...", p.file_mib);
+    rows.push(read_file(&runsc, dir.path(), p));
+    drop(dir);
+
+    print!("{}", render(&rows, markdown));
+    let mut errors = String::new();
+    for row in &rows {
+        for e in [&row.native, &row.sandbox]
+            .into_iter()
+            .filter_map(|r| r.as_ref().err())
+        {
+            if !errors.contains(e.as_str()) {
+                let _ = writeln!(errors, "bench: {}: {e}", row.name);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        eprint!("{errors}");
+        std::process::exit(1);
+    }
+}
+
+fn usage_error(msg: &str) -> ! {
+    eprintln!("bench: {msg}\n{USAGE}");
+    std::process::exit(2)
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("bench: {msg}");
+    std::process::exit(1)
+}
