@@ -131,6 +131,10 @@ impl FileOps for HostFile {
         !self.seekable
     }
 
+    fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        Some(std::os::fd::AsFd::as_fd(&*self.fd))
+    }
+
     fn ioctl(&self, _file: &File, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
         match cmd {
             TCGETS => {

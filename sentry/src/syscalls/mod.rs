@@ -10,6 +10,7 @@ mod dir;
 mod file;
 mod identity;
 mod mmap;
+mod poll;
 mod process;
 mod signal;
 mod stat;
@@ -45,6 +46,7 @@ mod handlers {
         setresgid, setresuid, setreuid, setsid, setuid, sysinfo, umask, uname,
     };
     pub use super::mmap::{brk, madvise, mmap, mprotect, mremap, munmap};
+    pub use super::poll::{poll, ppoll, pselect6, select};
     pub use super::process::{
         arch_prctl, execve, execveat, exit, exit_group, set_robust_list, set_tid_address,
     };

@@ -46,6 +46,13 @@ pub trait FileOps: Send + Sync {
     fn fsync(&self, _file: &File) -> Result<(), Errno> {
         Ok(())
     }
+
+    /// The host descriptor behind the file, for files whose readiness the
+    /// host decides (stdio handed in by the caller). Others are always
+    /// ready for reading and writing, like regular files.
+    fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
 }
 
 pub struct File {

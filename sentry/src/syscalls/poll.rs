@@ -1,0 +1,226 @@
+//! poll, ppoll, select, pselect6 over the files the sandbox has so far:
+//! regular files and devices are always ready; host descriptors (stdio)
+//! are asked of the host. Waits are not yet interruptible by signals.
+
+use std::os::fd::BorrowedFd;
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use syscalls::types::{Pollfd, Timespec, Timeval};
+use syscalls::Errno;
+
+use super::file::nofile_limit;
+use super::SysResult;
+use crate::kernel::Task;
+
+const POLLIN: i16 = 0x001;
+const POLLPRI: i16 = 0x002;
+const POLLOUT: i16 = 0x004;
+const POLLERR: i16 = 0x008;
+const POLLHUP: i16 = 0x010;
+const POLLNVAL: i16 = 0x020;
+const POLLRDNORM: i16 = 0x040;
+const POLLWRNORM: i16 = 0x100;
+
+/// Polls `fds` in place; `timeout` None waits forever. Returns how many
+/// have events.
+fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<usize, Errno> {
+    let files: Vec<_> = fds
+        .iter()
+        .map(|p| {
+            if p.fd < 0 {
+                None
+            } else {
+                Some(t.files.get(p.fd))
+            }
+        })
+        .collect();
+    let mut ready = 0;
+    let mut host: Vec<(usize, BorrowedFd<'_>)> = Vec::new();
+    for (i, p) in fds.iter_mut().enumerate() {
+        p.revents = 0;
+        match &files[i] {
+            None => {}
+            Some(Err(_)) => p.revents = POLLNVAL,
+            Some(Ok(f)) => match f.ops.host_fd() {
+                Some(h) => host.push((i, h)),
+                None => {
+                    p.revents = p.events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+                }
+            },
+        }
+        if p.revents != 0 {
+            ready += 1;
+        }
+    }
+    if host.is_empty() {
+        if ready == 0 {
+            match timeout {
+                Some(d) => std::thread::sleep(d),
+                None => loop {
+                    // Nothing can ever become ready without signals.
+                    std::thread::sleep(Duration::from_secs(3600));
+                },
+            }
+        }
+        return Ok(ready);
+    }
+    let mut pfds: Vec<PollFd<'_>> = host
+        .iter()
+        .map(|&(i, h)| PollFd::new(h, PollFlags::from_bits_truncate(fds[i].events)))
+        .collect();
+    let to = if ready > 0 {
+        PollTimeout::ZERO
+    } else {
+        match timeout {
+            None => PollTimeout::NONE,
+            Some(d) => PollTimeout::try_from(d.as_millis().min(i32::MAX as u128) as i32)
+                .unwrap_or(PollTimeout::MAX),
+        }
+    };
+    let deadline = timeout.map(|d| Instant::now() + d);
+    loop {
+        match nix::poll::poll(&mut pfds, to) {
+            Ok(_) => break,
+            Err(nix::errno::Errno::EINTR) if deadline.is_none_or(|d| Instant::now() < d) => {
+                continue
+            }
+            Err(e) => return Err(Errno::from_code(e as i32)),
+        }
+    }
+    for (k, &(i, _)) in host.iter().enumerate() {
+        let r = pfds[k].revents().map_or(0, |r| r.bits());
+        fds[i].revents = r & (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
+        if fds[i].revents != 0 {
+            ready += 1;
+        }
+    }
+    Ok(ready)
+}
+
+fn read_pollfds(t: &Task, addr: u64, n: u64) -> Result<Vec<Pollfd>, Errno> {
+    if n as usize > nofile_limit(t) {
+        return Err(Errno::EINVAL);
+    }
+    (0..n)
+        .map(|i| t.mm().read_obj::<Pollfd>(addr + i * 8))
+        .collect()
+}
+
+fn write_revents(t: &Task, addr: u64, fds: &[Pollfd]) -> Result<(), Errno> {
+    for (i, p) in fds.iter().enumerate() {
+        t.mm().write_obj(addr + i as u64 * 8 + 6, &p.revents)?;
+    }
+    Ok(())
+}
+
+pub fn poll(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let mut fds = read_pollfds(t, a[0], a[1])?;
+    let ms = a[2] as i32;
+    let timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
+    let n = do_poll(t, &mut fds, timeout)?;
+    write_revents(t, a[0], &fds)?;
+    Ok(n as u64)
+}
+
+fn read_timeout(t: &Task, addr: u64) -> Result<Option<Duration>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let ts: Timespec = t.mm().read_obj(addr)?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)))
+}
+
+/// The signal mask argument is accepted; signals are not delivered yet.
+pub fn ppoll(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let mut fds = read_pollfds(t, a[0], a[1])?;
+    let timeout = read_timeout(t, a[2])?;
+    if a[3] != 0 && a[4] != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let n = do_poll(t, &mut fds, timeout)?;
+    write_revents(t, a[0], &fds)?;
+    Ok(n as u64)
+}
+
+/// select's three fd sets, translated to and from poll events.
+fn do_select(t: &Task, nfds: u64, sets: [u64; 3], timeout: Option<Duration>) -> SysResult {
+    let nfds = nfds as i32;
+    if nfds < 0 || nfds as usize > nofile_limit(t).max(1024) {
+        return Err(Errno::EINVAL);
+    }
+    let bytes = (nfds as usize).div_ceil(64) * 8;
+    let mut bits: [Vec<u8>; 3] = [vec![0; bytes], vec![0; bytes], vec![0; bytes]];
+    for (k, &addr) in sets.iter().enumerate() {
+        if addr != 0 {
+            t.mm().copy_in(addr, &mut bits[k])?;
+        }
+    }
+    let is_set = |b: &[u8], fd: usize| b[fd / 8] & (1 << (fd % 8)) != 0;
+    let mut fds = Vec::new();
+    for fd in 0..nfds as usize {
+        let mut events = 0;
+        if is_set(&bits[0], fd) {
+            events |= POLLIN;
+        }
+        if is_set(&bits[1], fd) {
+            events |= POLLOUT;
+        }
+        if is_set(&bits[2], fd) {
+            events |= POLLPRI;
+        }
+        if events != 0 {
+            fds.push(Pollfd {
+                fd: fd as i32,
+                events,
+                revents: 0,
+            });
+        }
+    }
+    do_poll(t, &mut fds, timeout)?;
+    let mut out: [Vec<u8>; 3] = [vec![0; bytes], vec![0; bytes], vec![0; bytes]];
+    let mut count = 0;
+    for p in &fds {
+        if p.revents & POLLNVAL != 0 {
+            return Err(Errno::EBADF);
+        }
+        let fd = p.fd as usize;
+        for (k, mask) in [
+            (0, POLLIN | POLLHUP | POLLERR),
+            (1, POLLOUT | POLLERR),
+            (2, POLLPRI),
+        ] {
+            if p.events & [POLLIN, POLLOUT, POLLPRI][k] != 0 && p.revents & mask != 0 {
+                out[k][fd / 8] |= 1 << (fd % 8);
+                count += 1;
+            }
+        }
+    }
+    for (k, &addr) in sets.iter().enumerate() {
+        if addr != 0 {
+            t.mm().copy_out(addr, &out[k])?;
+        }
+    }
+    Ok(count)
+}
+
+pub fn select(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let timeout = if a[4] == 0 {
+        None
+    } else {
+        let tv: Timeval = t.mm().read_obj(a[4])?;
+        if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
+            return Err(Errno::EINVAL);
+        }
+        Some(Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000))
+    };
+    do_select(t, a[0], [a[1], a[2], a[3]], timeout)
+}
+
+pub fn pselect6(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let timeout = read_timeout(t, a[4])?;
+    do_select(t, a[0], [a[1], a[2], a[3]], timeout)
+}
