@@ -189,10 +189,8 @@ pub(crate) fn pin_to_cpu(tid: Tid, cpu: i32) -> Result<(), Errno> {
     // are below CPU_SETSIZE.
     unsafe { libc::CPU_SET(cpu as usize, &mut set) };
     // SAFETY: sched_setaffinity reads a cpu_set_t of the given size.
-    check(
-        unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) }
-            as libc::c_long,
-    )?;
+    let r = unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    check(r as libc::c_long)?;
     Ok(())
 }
 

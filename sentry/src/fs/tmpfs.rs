@@ -285,10 +285,10 @@ impl Inode for TmpfsInode {
     }
 
     fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-        if flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0 {
-            if self.ty == FileType::Regular || self.ty == FileType::Directory {
-                self.writable_fs()?;
-            }
+        if (flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0)
+            && (self.ty == FileType::Regular || self.ty == FileType::Directory)
+        {
+            self.writable_fs()?;
         }
         match self.ty {
             FileType::Regular => {

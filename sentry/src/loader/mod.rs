@@ -238,7 +238,7 @@ fn map_segments(
                 name: None,
             })?;
         }
-        if ph.p_memsz > ph.p_filesz && file_end % PAGE != 0 && ph.p_filesz > 0 {
+        if ph.p_memsz > ph.p_filesz && !file_end.is_multiple_of(PAGE) && ph.p_filesz > 0 {
             // The rest of the last file page belongs to .bss: zero it.
             let upto = map_end.min(vaddr + ph.p_memsz);
             mm.zero_force(file_end, (upto - file_end) as usize)?;

@@ -66,7 +66,7 @@ impl MemoryFile {
 
     /// Allocates `len` bytes (a multiple of PAGE) of zeroed, contiguous frames.
     pub fn alloc(&self, len: u64) -> Result<u64, Errno> {
-        debug_assert!(len % PAGE == 0 && len > 0);
+        debug_assert!(len.is_multiple_of(PAGE) && len > 0);
         let mut a = self.lock();
         let found = a
             .free

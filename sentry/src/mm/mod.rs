@@ -190,7 +190,7 @@ impl MemoryManager {
         }
         let mut s = self.lock();
         let addr = if req.fixed || req.noreplace {
-            if req.addr % PAGE != 0 {
+            if !req.addr.is_multiple_of(PAGE) {
                 return Err(Errno::EINVAL);
             }
             let end = req.addr.checked_add(len).ok_or(Errno::ENOMEM)?;
@@ -234,7 +234,7 @@ impl MemoryManager {
     }
 
     pub fn munmap(&self, addr: u64, len: u64) -> Result<(), Errno> {
-        if addr % PAGE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE) || len == 0 {
             return Err(Errno::EINVAL);
         }
         let end = page_up(len)
@@ -247,7 +247,7 @@ impl MemoryManager {
     }
 
     pub fn mprotect(&self, addr: u64, len: u64, prot: Prot) -> Result<(), Errno> {
-        if addr % PAGE != 0 {
+        if !addr.is_multiple_of(PAGE) {
             return Err(Errno::EINVAL);
         }
         let end = page_up(len)
@@ -282,7 +282,7 @@ impl MemoryManager {
     /// `madvise(MADV_DONTNEED)`: drops the pages; private mappings read back
     /// zero (anonymous) or the file's contents on the next touch.
     pub fn dontneed(&self, addr: u64, len: u64) -> Result<(), Errno> {
-        if addr % PAGE != 0 {
+        if !addr.is_multiple_of(PAGE) {
             return Err(Errno::EINVAL);
         }
         let end = page_up(len)
@@ -305,7 +305,7 @@ impl MemoryManager {
         may_move: bool,
         fixed: Option<u64>,
     ) -> Result<u64, Errno> {
-        if old % PAGE != 0 {
+        if !old.is_multiple_of(PAGE) {
             return Err(Errno::EINVAL);
         }
         let old_len = page_up(old_len).ok_or(Errno::EINVAL)?;
@@ -341,7 +341,7 @@ impl MemoryManager {
         }
         let dest = match fixed {
             Some(d) => {
-                if d % PAGE != 0 {
+                if !d.is_multiple_of(PAGE) {
                     return Err(Errno::EINVAL);
                 }
                 let dend = d.checked_add(new_len).ok_or(Errno::EINVAL)?;

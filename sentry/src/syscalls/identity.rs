@@ -199,7 +199,7 @@ pub fn sched_getaffinity(t: &mut Task, a: &[u64; 6]) -> SysResult {
     }
     let len = a[1] as usize;
     let words = t.kernel.cpus.div_ceil(64).max(1);
-    if len < words * 8 || len % 8 != 0 {
+    if len < words * 8 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     let mut mask = vec![0u8; words * 8];

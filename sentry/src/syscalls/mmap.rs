@@ -26,7 +26,7 @@ fn prot_of(p: u64) -> Result<Prot, Errno> {
 pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let (addr, len, flags, fd, off) = (a[0], a[1], a[3] as u32, fd_arg(a[4]), a[5]);
     let prot = prot_of(a[2])?;
-    if len == 0 || off % PAGE != 0 {
+    if len == 0 || !off.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     let shared = match flags & MAP_TYPE {
@@ -117,7 +117,7 @@ pub fn mremap(t: &mut Task, a: &[u64; 6]) -> SysResult {
 /// MADV_DONTNEED drops pages; other known advice is accepted and ignored.
 pub fn madvise(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let (addr, len, advice) = (a[0], a[1], a[2] as i32);
-    if addr % PAGE != 0 {
+    if !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     match advice {

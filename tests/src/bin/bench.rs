@@ -515,6 +515,13 @@ fn now_utc() -> String {
         })
 }
 
+/// The 1, 5 and 15 minute load averages from /proc/loadavg.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn main() {
     let mut runsc = None;
     let mut quick = false;
@@ -544,10 +551,11 @@ fn main() {
     let p = if quick { QUICK } else { FULL };
 
     eprintln!(
-        "bench: {} run, {}, runsc {}",
+        "bench: {} run, {}, runsc {}, load average {}",
         if quick { "quick" } else { "full" },
         now_utc(),
-        runsc.display()
+        runsc.display(),
+        load_average()
     );
     let dir = TempDir::new("rvisor-bench");
     let mut rows = Vec::new();
@@ -558,6 +566,8 @@ fn main() {
     eprintln!("bench: read {} MiB file ...", p.file_mib);
     rows.push(read_file(&runsc, dir.path(), p));
     drop(dir);
+    // Another process busy on one of the two CPUs skews every figure: say so.
+    eprintln!("bench: done, load average {}", load_average());
 
     print!("{}", render(&rows, markdown));
     let mut errors = String::new();
