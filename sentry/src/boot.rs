@@ -116,7 +116,7 @@ pub fn run(
     let lower = GoferFs::mount(client).map_err(setup("gofer attach"))?;
     let (root_inode, fs_type): (InodeRef, &'static str) = match cfg.overlay {
         Overlay::Memory => {
-            let upper = Tmpfs::new_root(0o755, Owner::default());
+            let upper = Tmpfs::new_root(&mf, 0o755, Owner::default());
             (
                 OverlayFs::new_root(upper, lower).map_err(setup("overlay"))?,
                 "overlay",
@@ -126,7 +126,7 @@ pub fn run(
     };
     let root_mount = Mount::new_root(Dentry::new_root(root_inode), fs_type, "rootfs", false);
     let mounts = MountNamespace::new(root_mount);
-    mount_kernel_filesystems(&mounts).map_err(setup("mounting /dev, /proc and /sys"))?;
+    mount_kernel_filesystems(&mounts, &mf).map_err(setup("mounting /dev, /proc and /sys"))?;
 
     let mut limits = [Rlimit::default(); RLIM_NLIMITS];
     for (i, l) in cfg.rlimits.iter().take(RLIM_NLIMITS).enumerate() {
@@ -227,7 +227,7 @@ fn find_program(task: &Task, cmd: &[u8], env: &[Vec<u8>]) -> Vec<u8> {
 
 /// Mounts the sentry's own /dev, /dev/shm, /proc and /sys over whatever the
 /// root has there: nothing of the host's is visible through them.
-fn mount_kernel_filesystems(ns: &Arc<MountNamespace>) -> Result<(), Errno> {
+fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, mf: &Arc<MemoryFile>) -> Result<(), Errno> {
     let root = ns.root_path();
     let dir = |name: &[u8]| -> Result<Path, Errno> {
         let d = match root.dentry.lookup(name) {
@@ -247,18 +247,18 @@ fn mount_kernel_filesystems(ns: &Arc<MountNamespace>) -> Result<(), Errno> {
         })
     };
     let dev_at = dir(b"dev")?;
-    let devfs = new_devfs()?;
+    let devfs = new_devfs(mf)?;
     let dev = ns.mount(&dev_at, Dentry::new_root(devfs), "tmpfs", "devfs", false);
     let shm_at = Path {
         dentry: dev.root.lookup(b"shm")?,
         mount: dev,
     };
-    let shm = Tmpfs::new_root(0o1777, Owner::default());
+    let shm = Tmpfs::new_root(mf, 0o1777, Owner::default());
     ns.mount(&shm_at, Dentry::new_root(shm), "tmpfs", "shm", false);
     for (name, fs_type) in [(&b"proc"[..], "proc"), (b"sys", "sysfs")] {
         let at = dir(name)?;
         // Empty and read-only until procfs and sysfs arrive.
-        let empty = Tmpfs::with_options(0o555, Owner::default(), true);
+        let empty = Tmpfs::with_options(mf, 0o555, Owner::default(), true);
         ns.mount(&at, Dentry::new_root(empty), fs_type, fs_type, true);
     }
     Ok(())

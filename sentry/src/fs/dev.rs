@@ -5,6 +5,7 @@ use std::sync::Arc;
 use syscalls::Errno;
 
 use super::tmpfs::{Tmpfs, TmpfsInode};
+use crate::mm::MemoryFile;
 use crate::vfs::{makedev, File, FileOps, FileType, Owner};
 
 /// Opens the character device `rdev`.
@@ -67,8 +68,8 @@ impl FileOps for Random {
 
 /// Builds the sandbox's /dev: the basic devices, and an empty `shm`
 /// directory on which the caller mounts a tmpfs.
-pub fn new_devfs() -> Result<Arc<TmpfsInode>, Errno> {
-    let root = Tmpfs::new_root(0o755, Owner::default());
+pub fn new_devfs(mf: &Arc<MemoryFile>) -> Result<Arc<TmpfsInode>, Errno> {
+    let root = Tmpfs::new_root(mf, 0o755, Owner::default());
     for (name, minor) in [
         (&b"null"[..], 3),
         (b"zero", 5),

@@ -551,6 +551,14 @@ impl Inode for OverlayInode {
         self.current().readlink()
     }
 
+    fn shares_pages(&self) -> bool {
+        self.current().shares_pages()
+    }
+
+    fn shared_page(&self, index: u64) -> Result<u64, Errno> {
+        self.current().shared_page(index)
+    }
+
     fn statfs(&self) -> Result<StatFs, Errno> {
         match &self.lower {
             Some(l) => l.statfs(),

@@ -1,8 +1,8 @@
 //! tmpfs: a file system in sentry memory.
 //!
-//! File data lives in sentry heap buffers for now (the memory file will hold
-//! it once shared mappings of tmpfs files arrive). Directory entries keep
-//! their creation order for readdir, like Linux's tmpfs.
+//! File data lives in pages of the memory file, so a MAP_SHARED mapping of a
+//! tmpfs file maps the very pages read(2) and write(2) use. Directory entries
+//! keep their creation order for readdir, like Linux's tmpfs.
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use syscalls::consts::*;
 use syscalls::Errno;
 
+use crate::mm::{MemoryFile, PAGE};
 use crate::vfs::{
     anon_dev, Attr, DirEntry, File, FileOps, FileType, Inode, InodeRef, Owner, SetAttr, Time,
     TimeSet,
@@ -22,19 +23,26 @@ pub struct Tmpfs {
     dev: u64,
     next_ino: AtomicU64,
     read_only: bool,
+    mf: Arc<MemoryFile>,
 }
 
 impl Tmpfs {
-    /// A new tmpfs; returns its root directory.
-    pub fn new_root(mode: u32, owner: Owner) -> Arc<TmpfsInode> {
-        Self::with_options(mode, owner, false)
+    /// A new tmpfs whose file data lives in `mf`; returns its root directory.
+    pub fn new_root(mf: &Arc<MemoryFile>, mode: u32, owner: Owner) -> Arc<TmpfsInode> {
+        Self::with_options(mf, mode, owner, false)
     }
 
-    pub fn with_options(mode: u32, owner: Owner, read_only: bool) -> Arc<TmpfsInode> {
+    pub fn with_options(
+        mf: &Arc<MemoryFile>,
+        mode: u32,
+        owner: Owner,
+        read_only: bool,
+    ) -> Arc<TmpfsInode> {
         let fs = Arc::new(Tmpfs {
             dev: anon_dev(),
             next_ino: AtomicU64::new(1),
             read_only,
+            mf: mf.clone(),
         });
         let root = TmpfsInode::new(
             &fs,
@@ -77,8 +85,16 @@ impl DirMap {
     }
 }
 
+/// A regular file's contents: its size and the memory-file pages that back
+/// it (holes read as zeroes).
+#[derive(Default)]
+struct FileData {
+    size: u64,
+    pages: BTreeMap<u64, u64>,
+}
+
 enum Data {
-    File(Vec<u8>),
+    File(FileData),
     Dir(DirMap),
     Symlink(Vec<u8>),
     /// Device nodes, FIFOs, sockets: no data here.
@@ -211,10 +227,40 @@ impl TmpfsInode {
 
     fn file_len(&self) -> u64 {
         match &*self.data() {
-            Data::File(v) => v.len() as u64,
+            Data::File(f) => f.size,
             Data::Symlink(t) => t.len() as u64,
             _ => 0,
         }
+    }
+
+    /// 512-byte blocks allocated.
+    fn blocks(&self) -> u64 {
+        match &*self.data() {
+            Data::File(f) => f.pages.len() as u64 * (PAGE / 512),
+            Data::Symlink(t) => (t.len() as u64).div_ceil(4096) * 8,
+            Data::Dir(_) => 8,
+            Data::Special => 0,
+        }
+    }
+
+    /// Truncates or extends file data to `size`, freeing whole pages past it
+    /// and zeroing the tail of the last one.
+    fn resize(&self, f: &mut FileData, size: u64) {
+        let keep = size.div_ceil(PAGE);
+        let gone: Vec<u64> = f.pages.range(keep..).map(|(&i, _)| i).collect();
+        for i in gone {
+            let frame = f.pages.remove(&i).expect("listed");
+            self.fs.mf.dec_ref(frame, PAGE);
+        }
+        if size < f.size && !size.is_multiple_of(PAGE) {
+            if let Some(&frame) = f.pages.get(&(size / PAGE)) {
+                let from = size % PAGE;
+                self.fs
+                    .mf
+                    .write(frame + from, &vec![0u8; (PAGE - from) as usize]);
+            }
+        }
+        f.size = size;
     }
 }
 
@@ -228,6 +274,7 @@ impl Inode for TmpfsInode {
             FileType::Directory => 4096,
             _ => self.file_len(),
         };
+        let blocks = self.blocks();
         let m = self.meta();
         Ok(Attr {
             ino: self.ino,
@@ -239,7 +286,7 @@ impl Inode for TmpfsInode {
             rdev: m.rdev,
             size,
             blksize: 4096,
-            blocks: size.div_ceil(4096) * 8,
+            blocks,
             atime: m.atime,
             mtime: m.mtime,
             ctime: m.ctime,
@@ -251,7 +298,7 @@ impl Inode for TmpfsInode {
         self.writable_fs()?;
         if let Some(size) = req.size {
             match &mut *self.data() {
-                Data::File(v) => v.resize(size as usize, 0),
+                Data::File(f) => self.resize(f, size),
                 Data::Dir(_) => return Err(Errno::EISDIR),
                 _ => return Err(Errno::EINVAL),
             }
@@ -346,7 +393,7 @@ impl Inode for TmpfsInode {
             mode & 0o7777,
             owner,
             0,
-            Data::File(Vec::new()),
+            Data::File(FileData::default()),
         )?)
     }
 
@@ -576,6 +623,16 @@ impl Inode for TmpfsInode {
         }
     }
 
+    fn shares_pages(&self) -> bool {
+        self.ty == FileType::Regular
+    }
+
+    fn shared_page(&self, index: u64) -> Result<u64, Errno> {
+        let frame = self.page(index)?;
+        self.fs.mf.inc_ref(frame, PAGE);
+        Ok(frame)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -660,36 +717,91 @@ struct TmpfsFile {
 impl FileOps for TmpfsFile {
     fn read(&self, _file: &File, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
         let d = self.inode.data();
-        let Data::File(v) = &*d else {
+        let Data::File(f) = &*d else {
             return Err(Errno::EINVAL);
         };
-        if off >= v.len() as u64 {
+        if off >= f.size {
             return Ok(0);
         }
-        let n = buf.len().min(v.len() - off as usize);
-        buf[..n].copy_from_slice(&v[off as usize..off as usize + n]);
+        let n = buf.len().min((f.size - off) as usize);
+        let mut done = 0;
+        while done < n {
+            let pos = off + done as u64;
+            let in_page = (pos % PAGE) as usize;
+            let chunk = (PAGE as usize - in_page).min(n - done);
+            let dst = &mut buf[done..done + chunk];
+            match f.pages.get(&(pos / PAGE)) {
+                Some(&frame) => self.inode.fs.mf.read(frame + in_page as u64, dst),
+                None => dst.fill(0),
+            }
+            done += chunk;
+        }
         Ok(n)
     }
 
     fn write(&self, _file: &File, buf: &[u8], off: u64) -> Result<usize, Errno> {
         let end = off.checked_add(buf.len() as u64).ok_or(Errno::EFBIG)?;
-        if end > (1 << 40) {
+        if end > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
         {
             let mut d = self.inode.data();
-            let Data::File(v) = &mut *d else {
+            let Data::File(f) = &mut *d else {
                 return Err(Errno::EINVAL);
             };
-            if v.len() < end as usize {
-                v.resize(end as usize, 0);
+            let mf = &self.inode.fs.mf;
+            let mut done = 0;
+            while done < buf.len() {
+                let pos = off + done as u64;
+                let in_page = pos % PAGE;
+                let chunk = ((PAGE - in_page) as usize).min(buf.len() - done);
+                let frame = match f.pages.get(&(pos / PAGE)) {
+                    Some(&frame) => frame,
+                    None => {
+                        let frame = mf.alloc(PAGE)?;
+                        f.pages.insert(pos / PAGE, frame);
+                        frame
+                    }
+                };
+                mf.write(frame + in_page, &buf[done..done + chunk]);
+                done += chunk;
             }
-            v[off as usize..end as usize].copy_from_slice(buf);
+            f.size = f.size.max(end);
         }
         let now = Time::now();
         let mut m = self.inode.meta();
         m.mtime = now;
         m.ctime = now;
         Ok(buf.len())
+    }
+}
+
+/// Largest tmpfs file (Linux's MAX_LFS_FILESIZE is larger; the memory file
+/// is the real bound).
+const MAX_FILE_SIZE: u64 = 1 << 40;
+
+impl TmpfsInode {
+    /// The frame behind page `index`, allocated (zeroed) if it is a hole.
+    fn page(&self, index: u64) -> Result<u64, Errno> {
+        let mut d = self.data();
+        let Data::File(f) = &mut *d else {
+            return Err(Errno::ENODEV);
+        };
+        if let Some(&frame) = f.pages.get(&index) {
+            return Ok(frame);
+        }
+        let frame = self.fs.mf.alloc(PAGE)?;
+        f.pages.insert(index, frame);
+        Ok(frame)
+    }
+}
+
+impl Drop for TmpfsInode {
+    fn drop(&mut self) {
+        if let Data::File(f) = self.data.get_mut().unwrap_or_else(|e| e.into_inner()) {
+            for (_, &frame) in f.pages.iter() {
+                self.fs.mf.dec_ref(frame, PAGE);
+            }
+        }
     }
 }

@@ -46,6 +46,29 @@ pub enum Backing {
         file: Arc<File>,
         offset: u64,
     },
+    /// A shared mapping of a file whose inode shares its pages: the mapping
+    /// uses the file's own pages.
+    Shared {
+        file: Arc<File>,
+        offset: u64,
+    },
+}
+
+impl Backing {
+    /// The same backing for the part of a mapping `delta` bytes further in.
+    fn advanced(&self, delta: u64) -> Backing {
+        match self {
+            Backing::Anon => Backing::Anon,
+            Backing::File { file, offset } => Backing::File {
+                file: file.clone(),
+                offset: offset + delta,
+            },
+            Backing::Shared { file, offset } => Backing::Shared {
+                file: file.clone(),
+                offset: offset + delta,
+            },
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -383,13 +406,7 @@ impl MemoryManager {
             p.mapped = false;
             s.pmas.insert(na, p);
         }
-        let backing = match vma.backing {
-            Backing::File { file, offset } => Backing::File {
-                file,
-                offset: offset + (old - vstart),
-            },
-            b => b,
-        };
+        let backing = vma.backing.advanced(old - vstart);
         s.vmas.insert(
             dest,
             Vma {
@@ -445,6 +462,26 @@ impl MemoryManager {
                 .map(|(&k, _)| k)
                 .unwrap_or(u64::MAX);
             let gap_end = end.min(vma_end).min(next);
+            if let Backing::Shared { file, offset } = &vma.backing {
+                // The file's own pages, one by one (they need not be
+                // contiguous in the memory file).
+                let (file, offset) = (file.clone(), *offset);
+                while a < gap_end {
+                    let frame = file.inode.shared_page((offset + (a - vstart)) / PAGE)?;
+                    s.pmas.insert(
+                        a,
+                        Pma {
+                            end: a + PAGE,
+                            off: frame,
+                            mapped: false,
+                        },
+                    );
+                    let now = self.resident.fetch_add(PAGE, Ordering::Relaxed) + PAGE;
+                    self.max_resident.fetch_max(now, Ordering::Relaxed);
+                    a += PAGE;
+                }
+                continue;
+            }
             let len = gap_end - a;
             let off = self.mf.alloc(len)?;
             let now = self.resident.fetch_add(len, Ordering::Relaxed) + len;
@@ -687,6 +724,21 @@ impl MemoryManager {
         })
     }
 
+    /// msync: the range must be mapped. Shared pages are the file's own, so
+    /// there is nothing to write back.
+    pub fn msync(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        if !addr.is_multiple_of(PAGE) {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_up(len)
+            .and_then(|l| addr.checked_add(l))
+            .ok_or(Errno::ENOMEM)?;
+        if !covered(&self.lock().vmas, addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
+    }
+
     /// Checks that `[addr, addr+len)` is mapped with at least `write` access
     /// (or any access), without touching it.
     pub fn check_access(&self, addr: u64, len: u64, write: bool) -> bool {
@@ -791,13 +843,7 @@ fn split_vmas(vmas: &mut BTreeMap<u64, Vma>, at: u64) {
         return;
     }
     vmas.get_mut(&start).expect("found").end = at;
-    let backing = match &v.backing {
-        Backing::File { file, offset } => Backing::File {
-            file: file.clone(),
-            offset: offset + (at - start),
-        },
-        Backing::Anon => Backing::Anon,
-    };
+    let backing = v.backing.advanced(at - start);
     vmas.insert(at, Vma { backing, ..v });
 }
 

@@ -21,8 +21,10 @@ fn prot_of(p: u64) -> Result<Prot, Errno> {
     })
 }
 
-/// Anonymous and private file mappings; shared file mappings only
-/// read-only (as private copies) until the page cache arrives.
+/// Anonymous and private file mappings; shared mappings of files whose
+/// pages the sentry holds (tmpfs, the overlay's upper layer); other shared
+/// file mappings only read-only, as private copies, until the page cache
+/// arrives.
 pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let (addr, len, flags, fd, off) = (a[0], a[1], a[3] as u32, fd_arg(a[4]), a[5]);
     let prot = prot_of(a[2])?;
@@ -53,18 +55,21 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
             FileType::CharDevice if f.inode.attr()?.rdev == crate::vfs::makedev(1, 5) => {}
             _ => return Err(Errno::ENODEV),
         }
-        if shared && prot.write {
-            if !f.writable() {
-                return Err(Errno::EACCES);
-            }
-            return Err(
-                Errno::ENODEV.with_msg("writable shared file mappings are not supported yet")
-            );
+        if shared && prot.write && !f.writable() {
+            return Err(Errno::EACCES);
         }
+        off.checked_add(len).ok_or(Errno::EOVERFLOW)?;
         if f.inode.file_type() == FileType::CharDevice {
             Backing::Anon
+        } else if shared && f.inode.shares_pages() {
+            Backing::Shared {
+                file: f.clone(),
+                offset: off,
+            }
+        } else if shared && prot.write {
+            return Err(Errno::ENODEV
+                .with_msg("writable shared mappings of host files are not supported yet"));
         } else {
-            off.checked_add(len).ok_or(Errno::EOVERFLOW)?;
             Backing::File {
                 file: f.clone(),
                 offset: off,
@@ -133,4 +138,15 @@ pub fn madvise(t: &mut Task, a: &[u64; 6]) -> SysResult {
         | MADV_DONTDUMP | MADV_DODUMP | MADV_COLD | MADV_PAGEOUT => Ok(0),
         _ => Err(Errno::EINVAL),
     }
+}
+
+pub fn msync(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let flags = a[2] as u32;
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & MS_ASYNC != 0 && flags & MS_SYNC != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    t.mm().msync(a[0], a[1])?;
+    Ok(0)
 }

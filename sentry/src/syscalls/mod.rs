@@ -45,7 +45,7 @@ mod handlers {
         sched_yield, setfsgid, setfsuid, setgid, setgroups, setpgid, setpriority, setregid,
         setresgid, setresuid, setreuid, setsid, setuid, sysinfo, umask, uname,
     };
-    pub use super::mmap::{brk, madvise, mmap, mprotect, mremap, munmap};
+    pub use super::mmap::{brk, madvise, mmap, mprotect, mremap, msync, munmap};
     pub use super::poll::{poll, ppoll, pselect6, select};
     pub use super::process::{
         arch_prctl, execve, execveat, exit, exit_group, set_robust_list, set_tid_address,

@@ -201,6 +201,18 @@ pub trait Inode: Send + Sync + Any {
         Err(Errno::EINVAL)
     }
 
+    /// Whether MAP_SHARED mappings of this file can map its own pages
+    /// (see `shared_page`).
+    fn shares_pages(&self) -> bool {
+        false
+    }
+
+    /// The memory-file offset of page `index` of the file, made if it is a
+    /// hole, with one reference taken for the caller (a shared mapping).
+    fn shared_page(&self, _index: u64) -> Result<u64, Errno> {
+        Err(Errno::ENODEV)
+    }
+
     fn statfs(&self) -> Result<StatFs, Errno> {
         Ok(StatFs {
             fs_type: 0x0102_1994, // TMPFS_MAGIC

@@ -522,6 +522,33 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// (busy, total) jiffies of all CPUs, from the first line of /proc/stat.
+fn cpu_jiffies() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().sum();
+    // idle and iowait are the fourth and fifth fields.
+    let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+    Some((total - idle, total))
+}
+
+/// How busy the host's CPUs are while the harness itself idles, in percent.
+/// On two CPUs, one other busy process (a compiler, a test run) doubles the
+/// start-to-exit figure, so the harness measures and reports it.
+fn host_busy_percent() -> Option<f64> {
+    let (busy0, total0) = cpu_jiffies()?;
+    thread::sleep(Duration::from_millis(500));
+    let (busy1, total1) = cpu_jiffies()?;
+    let total = total1.checked_sub(total0).filter(|t| *t > 0)?;
+    Some(100.0 * busy1.saturating_sub(busy0) as f64 / total as f64)
+}
+
 fn main() {
     let mut runsc = None;
     let mut quick = false;
@@ -557,6 +584,14 @@ fn main() {
         runsc.display(),
         load_average()
     );
+    match host_busy_percent() {
+        Some(busy) if busy > 10.0 => eprintln!(
+            "bench: warning: the host's CPUs were {busy:.0}% busy before the run: \
+             other work is running, and every figure below is skewed by it"
+        ),
+        Some(busy) => eprintln!("bench: the host's CPUs were {busy:.0}% busy before the run"),
+        None => eprintln!("bench: cannot read /proc/stat to check that the host is idle"),
+    }
     let dir = TempDir::new("rvisor-bench");
     let mut rows = Vec::new();
     eprintln!("bench: start-to-exit ...");
