@@ -254,6 +254,21 @@ impl Task {
             rip = format_args!("{:#x}", self.cpu.regs.rip),
             "fatal signal"
         );
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            tracing::debug!(regs = ?self.cpu.regs, "registers at the fatal signal");
+            for (start, v) in self.mm.vmas() {
+                tracing::debug!(
+                    "vma {start:#x}-{:#x} {:?} {}",
+                    v.end,
+                    v.prot,
+                    match &v.backing {
+                        crate::mm::Backing::Anon => "anon".to_string(),
+                        crate::mm::Backing::File { offset, .. } => format!("file@{offset:#x}"),
+                        crate::mm::Backing::Shared { offset, .. } => format!("shared@{offset:#x}"),
+                    }
+                );
+            }
+        }
         let core = matches!(
             signo,
             SIGSEGV | SIGBUS | SIGFPE | SIGILL | SIGTRAP | SIGABRT | SIGSYS | SIGQUIT

@@ -239,9 +239,10 @@ fn map_segments(
             })?;
         }
         if ph.p_memsz > ph.p_filesz && !file_end.is_multiple_of(PAGE) && ph.p_filesz > 0 {
-            // The rest of the last file page belongs to .bss: zero it.
-            let upto = map_end.min(vaddr + ph.p_memsz);
-            mm.zero_force(file_end, (upto - file_end) as usize)?;
+            // Like Linux's padzero: the whole rest of the last file page is
+            // zeroed, not just up to p_memsz (ld.so's early allocator hands
+            // out the memory after _end and expects zeroes there).
+            mm.zero_force(file_end, (map_end - file_end) as usize)?;
         }
         end = end.max(vaddr + ph.p_memsz);
     }
