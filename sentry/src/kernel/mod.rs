@@ -1,5 +1,6 @@
 //! The kernel proper: the sandbox-wide state (`Kernel`) and tasks.
 
+pub mod futex;
 pub mod hostcall;
 pub mod rand;
 mod task;
@@ -47,6 +48,7 @@ pub struct Kernel {
     pub initial_limits: [Rlimit; RLIM_NLIMITS],
     pub boot: Instant,
     pub cpus: usize,
+    pub futexes: futex::FutexTable,
     next_tid: AtomicI32,
 }
 
@@ -67,6 +69,7 @@ impl Kernel {
             opts,
             initial_limits,
             boot: Instant::now(),
+            futexes: futex::FutexTable::default(),
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
             next_tid: AtomicI32::new(1),
         })

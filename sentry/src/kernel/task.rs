@@ -111,6 +111,8 @@ pub struct Task {
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
     pub sigmask: u64,
+    /// Signals sent while blocked, acted on when unblocked.
+    pub pending_signals: u64,
     /// Set by exit/exit_group or a fatal signal; the loop ends after the
     /// current syscall.
     pub exiting: Option<ExitStatus>,
@@ -144,6 +146,7 @@ impl Task {
             clear_child_tid: 0,
             robust_list: (0, 0),
             sigmask: 0,
+            pending_signals: 0,
             exiting: None,
         })
     }

@@ -82,6 +82,32 @@ impl MemoryMapping {
         unsafe { std::ptr::write_bytes(self.base.add(off as usize), 0, len) }
     }
 
+    /// Atomically replaces the u32 at `off` with `f(old)` (retrying on
+    /// races with application threads), returning the old value. `off` must
+    /// be 4-byte aligned.
+    pub(crate) fn atomic_update_u32(&self, off: u64, f: impl Fn(u32) -> u32) -> u32 {
+        self.check(off, 4);
+        assert!(off.is_multiple_of(4), "unaligned atomic access");
+        // SAFETY: the range is inside the mapping and 4-byte aligned; the
+        // memory is shared with application threads, which is exactly what
+        // atomic access is for.
+        let a = unsafe {
+            std::sync::atomic::AtomicU32::from_ptr(self.base.add(off as usize) as *mut u32)
+        };
+        let mut old = a.load(std::sync::atomic::Ordering::SeqCst);
+        loop {
+            match a.compare_exchange_weak(
+                old,
+                f(old),
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+            ) {
+                Ok(v) => return v,
+                Err(v) => old = v,
+            }
+        }
+    }
+
     /// Lends the bytes at `off` as a mutable slice for the duration of `f`, to
     /// hand to a host read or a file's read. The caller must hold the memory
     /// manager's lock so the frames cannot be freed meanwhile.

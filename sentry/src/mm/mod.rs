@@ -759,6 +759,33 @@ impl MemoryManager {
         true
     }
 
+    /// Atomically applies `f` to the u32 at `addr` (futex operations),
+    /// returning the old value. EFAULT unless the word is mapped writable;
+    /// EINVAL if it is not 4-byte aligned.
+    pub fn atomic_update_u32(&self, addr: u64, f: impl Fn(u32) -> u32) -> Result<u32, Errno> {
+        if !addr.is_multiple_of(4) {
+            return Err(Errno::EINVAL);
+        }
+        let map = self.mf.mapping();
+        let mut old = 0;
+        self.walk(addr, 4, UserAccess::Write, |off, n| {
+            old = map.atomic_update_u32(off, &f);
+            Ok(n)
+        })?;
+        Ok(old)
+    }
+
+    /// The memory-file offset behind `addr`, for keys of futexes shared
+    /// between address spaces.
+    pub fn frame_of(&self, addr: u64) -> Result<u64, Errno> {
+        let mut frame = 0;
+        self.walk(addr, 1, UserAccess::Read, |off, n| {
+            frame = off;
+            Ok(n)
+        })?;
+        Ok(frame)
+    }
+
     /// Peak bytes of memory behind this address space (ru_maxrss).
     pub fn max_resident(&self) -> u64 {
         self.max_resident.load(Ordering::Relaxed)

@@ -8,6 +8,7 @@
 
 mod dir;
 mod file;
+mod futex;
 mod identity;
 mod mmap;
 mod poll;
@@ -37,6 +38,7 @@ mod handlers {
         openat, pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv, sendfile,
         truncate, write, writev,
     };
+    pub use super::futex::futex;
     pub use super::identity::{
         getcpu, getegid, geteuid, getgid, getgroups, getpgid, getpgrp, getpid, getppid,
         getpriority, getrandom, getresgid, getresuid, getrlimit, getsid, gettid, getuid, prctl,
@@ -50,10 +52,12 @@ mod handlers {
     pub use super::process::{
         arch_prctl, execve, execveat, exit, exit_group, set_robust_list, set_tid_address,
     };
-    pub use super::signal::{rt_sigaction, rt_sigprocmask};
+    pub use super::signal::{kill, rt_sigaction, rt_sigprocmask, tgkill, tkill};
     pub use super::stat::{
-        access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fstat,
-        lchown, lstat, newfstatat, readlink, readlinkat, stat, statx, utimensat,
+        access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fgetxattr,
+        flistxattr, fremovexattr, fsetxattr, fstat, fstatfs, getxattr, lchown, lgetxattr,
+        listxattr, llistxattr, lremovexattr, lsetxattr, lstat, newfstatat, readlink, readlinkat,
+        removexattr, setxattr, stat, statfs, statx, utimensat,
     };
     pub use super::time::{
         clock_getres, clock_gettime, clock_nanosleep, getrusage, gettimeofday, nanosleep, time,
