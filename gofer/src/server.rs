@@ -46,7 +46,7 @@ use std::sync::Arc;
 
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, FcntlArg, OFlag};
-use nix::sys::stat::{FchmodatFlags, FileStat, Mode, UtimensatFlags};
+use nix::sys::stat::{FileStat, Mode, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 use nix::unistd::{Gid, Uid, UnlinkatFlags};
 use rustix::fs::{FileType, OFlags, RawDir};
@@ -890,23 +890,21 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// chmod without ever following a symlink. `fchmodat(AT_SYMLINK_NOFOLLOW)`
-    /// does that where the host can (fchmodat2, or glibc via /proc); else the
-    /// file is opened with O_NOFOLLOW and fchmod'ed.
+    /// chmod without ever following a symlink: the file is opened with
+    /// O_NOFOLLOW and fchmod'ed. (glibc's `fchmodat(AT_SYMLINK_NOFOLLOW)`
+    /// would go through /proc, which the confined gofer neither has nor may
+    /// call chmod(2) for.)
     fn chmod(&self, f: &Fid, mode: u32) -> Result<(), Errno> {
         let node = &f.node;
         if node.is_symlink() {
             return Err(Errno::EOPNOTSUPP);
         }
         let mode = Mode::from_bits_truncate(mode);
-        let (dirfd, name) = match self.located(f) {
-            Ok((parent, name)) => (parent.fd.as_raw_fd(), name),
-            Err(Errno::EINVAL) if f.parent.is_none() => (node.fd.as_raw_fd(), &b"."[..]),
+        // The name must still refer to this file (ESTALE otherwise).
+        match self.located(f) {
+            Ok(_) => {}
+            Err(Errno::EINVAL) if f.parent.is_none() => {}
             Err(e) => return Err(e),
-        };
-        match nix::sys::stat::fchmodat(Some(dirfd), name, mode, FchmodatFlags::NoFollowSymlink) {
-            Err(Errno::EOPNOTSUPP | Errno::ENOSYS) => {}
-            other => return other,
         }
         let fd = match node.file_type() {
             libc::S_IFDIR => openat(&node.fd, b".", OFlags::RDONLY | OFlags::DIRECTORY)?,

@@ -2,7 +2,7 @@
 //! commands) as pid 1 of new user, pid, mount, ipc and uts namespaces.
 
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 
@@ -68,8 +68,9 @@ pub fn run(args: BootArgs) -> Result<i32> {
     isolate::pivot_to_empty_root()?;
     let platform =
         Arc::new(platform::ptrace::Ptrace::new(mf.fd()).context("starting the ptrace platform")?);
+    // From here on the sentry makes only the host calls on its allow-list.
+    crate::seccomp::install_sentry()?;
     tracing::debug!(argv = ?cfg.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>(), "booting");
-    let _ = gofer.as_raw_fd();
     match sentry::boot::run(cfg, mf, platform, gofer, stdio) {
         Ok(status) => {
             tracing::debug!(?status, "init exited");

@@ -40,6 +40,7 @@ pub fn run(args: GoferArgs) -> Result<i32> {
     .context("opening the root")?;
     // SAFETY: open returned a new descriptor nothing else owns.
     let root = unsafe { OwnedFd::from_raw_fd(root) };
+    crate::seccomp::install_gofer()?;
     let mut server = Server::new(
         root,
         ServerOptions {

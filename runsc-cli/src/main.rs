@@ -5,6 +5,7 @@ mod boot;
 mod do_cmd;
 mod gofer_cmd;
 mod isolate;
+mod seccomp;
 
 use clap::{Parser, Subcommand};
 

@@ -131,3 +131,39 @@ fn sigkill_of_runsc_do_kills_the_sandbox() {
         "5 s after SIGKILL of runsc do",
     );
 }
+
+/// The value of `Seccomp:` in /proc/PID/status (2 = filter mode).
+fn seccomp_mode(pid: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Seccomp:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[test]
+fn every_sandbox_process_runs_under_seccomp() {
+    let (_dir, copy) = private_runsc();
+    let mut child = runsc_do_with(&copy, &[], &["/bin/busybox", "sleep", "3"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting runsc do");
+    let front = child.id();
+    // The front end, the gofer, the sentry, the stub template and a stub.
+    let started = wait_for(Duration::from_secs(5), || pids_with_exe(&copy).len() >= 5);
+    let pids = pids_with_exe(&copy);
+    let modes: Vec<(u32, Option<u32>)> = pids.iter().map(|&p| (p, seccomp_mode(p))).collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(started, "sandbox processes did not appear: {modes:?}");
+    for (pid, mode) in &modes {
+        if *pid != front && mode.is_some() {
+            assert_eq!(
+                *mode,
+                Some(2),
+                "pid {pid} runs without a seccomp filter: {modes:?}"
+            );
+        }
+    }
+}

@@ -52,6 +52,19 @@ pub struct Kernel {
     next_tid: AtomicI32,
 }
 
+/// CPUs this process may run on. Not `available_parallelism`, which reads
+/// cgroup files: the sentry has no file system view (or syscall) for that.
+fn online_cpus() -> usize {
+    rustix::thread::sched_getaffinity(None)
+        .map(|set| {
+            (0..rustix::thread::CpuSet::MAX_CPU)
+                .filter(|&c| set.is_set(c))
+                .count()
+        })
+        .unwrap_or(1)
+        .max(1)
+}
+
 impl Kernel {
     pub fn new(
         platform: Arc<dyn Platform>,
@@ -70,7 +83,7 @@ impl Kernel {
             initial_limits,
             boot: Instant::now(),
             futexes: futex::FutexTable::default(),
-            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpus: online_cpus(),
             next_tid: AtomicI32::new(1),
         })
     }
