@@ -326,3 +326,20 @@ fn killed_by_signal_exits_128_plus_n() {
         "runsc itself should exit 139"
     );
 }
+
+#[test]
+fn hostile_arguments_never_hurt_the_sentry() {
+    // Sandbox only: natively this program would really do what it asks.
+    let dir = TempDir::new("rvisor-hostile");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("programs/hostile_args.c");
+    let bin = dir.join("hostile_args");
+    compile_static_c(&src, &bin).unwrap();
+    let mut cmd = runsc_do(&[], &[bin.as_os_str()]);
+    cmd.current_dir(dir.path());
+    let out = run(cmd);
+    assert_eq!(out.code(), Some(0), "{}", out.dump());
+    assert!(out.stdout_str().starts_with("survived "), "{}", out.dump());
+    // And the sandbox machinery still works afterwards.
+    let out = run(runsc_do(&[], &["/bin/busybox", "echo", "still here"]));
+    assert_eq!(out.stdout_str(), "still here\n", "{}", out.dump());
+}
