@@ -13,6 +13,7 @@ use std::any::Any;
 use std::os::fd::RawFd;
 use std::sync::Arc;
 
+pub mod hostkick;
 pub mod ptrace;
 mod regs;
 

@@ -173,27 +173,39 @@ pub fn run(
             .map_err(setup("stdio"))?;
     }
     let creds = Creds::new(cfg.uid, cfg.gid, cfg.groups.clone());
-    // Each task runs on its own host thread, which makes the task's platform
-    // context and traces its stub thread: create the task there.
-    let t = std::thread::Builder::new()
+    // The init task loads its program on its own host thread (where its
+    // platform context lives); the sandbox ends when init's process does.
+    let seed = Task::seed_init(kernel.clone(), fs, files, creds).map_err(setup("init task"))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let argv = cfg.argv.clone();
+    let env = cfg.env.clone();
+    let start = std::thread::Builder::new()
         .name("task-1".into())
         .spawn(move || {
-            let mut task = Task::new_init(kernel, fs, files, creds).map_err(setup("init task"))?;
-            let cmd = cfg.argv.first().cloned().unwrap_or_default();
-            let path = find_program(&task, &cmd, &cfg.env);
-            crate::loader::exec(
-                &mut task,
-                AT_FDCWD,
-                &path,
-                cfg.argv.clone(),
-                cfg.env.clone(),
-            )
-            .map_err(|errno| BootError::Exec { cmd, errno })?;
-            Ok(task.run())
+            let mut task = match Task::from_seed(seed) {
+                Ok(t) => t,
+                Err(failed) => {
+                    let _ = tx.send(Err(BootError::Setup(format!("init task: {}", failed.1))));
+                    return;
+                }
+            };
+            let cmd = argv.first().cloned().unwrap_or_default();
+            let path = find_program(&task, &cmd, &env);
+            if let Err(errno) = crate::loader::exec(&mut task, AT_FDCWD, &path, argv, env) {
+                let _ = tx.send(Err(BootError::Exec { cmd, errno }));
+                return;
+            }
+            let _ = tx.send(Ok(()));
+            task.run();
         })
         .map_err(setup("task thread"))?;
-    t.join()
-        .map_err(|_| BootError::Setup("the init task's thread panicked".into()))?
+    match rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Err(BootError::Setup("the init task's thread died".into())),
+    }
+    drop(start);
+    Ok(kernel.wait_init())
 }
 
 /// `execvp`'s search: a name without '/' is looked up in $PATH.

@@ -102,11 +102,13 @@ impl HostFile {
 
 impl FileOps for HostFile {
     fn read(&self, _file: &File, buf: &mut [u8], _off: u64) -> Result<usize, Errno> {
-        loop {
-            match nix::unistd::read(self.fd.as_raw_fd(), buf) {
-                Err(nix::errno::Errno::EINTR) => continue,
-                r => return r.map_err(host_errno),
-            }
+        if !self.seekable {
+            // Wait where a kick (a signal for the task) can end the wait.
+            wait_readable(&self.fd)?;
+        }
+        match nix::unistd::read(self.fd.as_raw_fd(), buf) {
+            Err(nix::errno::Errno::EINTR) => Err(Errno::ERESTARTSYS),
+            r => r.map_err(host_errno),
         }
     }
 
@@ -159,5 +161,19 @@ impl FileOps for HostFile {
             }
             _ => Err(Errno::ENOTTY),
         }
+    }
+}
+
+/// Waits until `fd` is readable (or hung up), interruptibly.
+fn wait_readable(fd: &OwnedFd) -> Result<(), Errno> {
+    use std::os::fd::AsFd;
+    let mut fds = [nix::poll::PollFd::new(
+        fd.as_fd(),
+        nix::poll::PollFlags::POLLIN,
+    )];
+    match nix::poll::ppoll(&mut fds, None, Some(platform::hostkick::wait_mask())) {
+        Ok(_) => Ok(()),
+        Err(nix::errno::Errno::EINTR) => Err(Errno::ERESTARTSYS),
+        Err(e) => Err(host_errno(e)),
     }
 }

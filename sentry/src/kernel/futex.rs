@@ -5,8 +5,12 @@
 //! the same page meets in the same queue.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use super::blocker::Interrupted;
+use super::TaskShared;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FutexKey {
@@ -17,14 +21,14 @@ pub enum FutexKey {
 /// One waiting task.
 pub struct Waiter {
     bitset: u32,
-    woken: Mutex<bool>,
-    cond: Condvar,
+    woken: AtomicBool,
+    task: Arc<TaskShared>,
 }
 
 impl Waiter {
     fn wake(&self) {
-        *self.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.cond.notify_one();
+        self.woken.store(true, Ordering::SeqCst);
+        self.task.blocker.notify();
     }
 }
 
@@ -38,6 +42,7 @@ pub struct FutexTable {
 pub enum WaitResult {
     Woken,
     TimedOut,
+    Interrupted,
 }
 
 impl FutexTable {
@@ -47,6 +52,7 @@ impl FutexTable {
         &self,
         key: FutexKey,
         bitset: u32,
+        task: &Arc<TaskShared>,
         still_valid: impl FnOnce() -> bool,
     ) -> Option<Arc<Waiter>> {
         let mut q = self.queues.lock().unwrap_or_else(|e| e.into_inner());
@@ -55,37 +61,24 @@ impl FutexTable {
         }
         let w = Arc::new(Waiter {
             bitset,
-            woken: Mutex::new(false),
-            cond: Condvar::new(),
+            woken: AtomicBool::new(false),
+            task: task.clone(),
         });
         q.entry(key).or_default().push_back(w.clone());
         Some(w)
     }
 
-    /// Blocks until `w` is woken or `deadline` passes.
+    /// Blocks until `w` is woken, `deadline` passes, or the task is
+    /// interrupted.
     pub fn wait(&self, key: FutexKey, w: &Arc<Waiter>, deadline: Option<Instant>) -> WaitResult {
-        let mut woken = w.woken.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if *woken {
-                return WaitResult::Woken;
-            }
-            match deadline {
-                None => woken = w.cond.wait(woken).unwrap_or_else(|e| e.into_inner()),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        break;
-                    }
-                    woken = w
-                        .cond
-                        .wait_timeout(woken, d - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-            }
+        let r = w
+            .task
+            .blocker
+            .wait_until(deadline, || w.woken.load(Ordering::SeqCst).then_some(()));
+        if r.is_ok() {
+            return WaitResult::Woken;
         }
-        drop(woken);
-        // Timed out: leave the queue, unless a wake got us meanwhile.
+        // Leave the queue, unless a wake got us meanwhile.
         let mut q = self.queues.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(queue) = q.get_mut(&key) {
             queue.retain(|x| !Arc::ptr_eq(x, w));
@@ -93,10 +86,13 @@ impl FutexTable {
                 q.remove(&key);
             }
         }
-        if *w.woken.lock().unwrap_or_else(|e| e.into_inner()) {
+        drop(q);
+        if w.woken.load(Ordering::SeqCst) {
             WaitResult::Woken
-        } else {
+        } else if r == Err(Interrupted::TimedOut) {
             WaitResult::TimedOut
+        } else {
+            WaitResult::Interrupted
         }
     }
 

@@ -1,18 +1,23 @@
 //! The kernel proper: the sandbox-wide state (`Kernel`) and tasks.
 
+pub mod blocker;
 pub mod futex;
 pub mod hostcall;
 pub mod rand;
+pub mod signal;
 mod task;
+mod thread_group;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use platform::Platform;
 use syscalls::types::Rlimit;
 
-pub use task::{Creds, ExitStatus, Task, ThreadGroup};
+pub use task::{Creds, ExitStatus, RestartBlock, Task, TaskSeed, TaskShared};
+pub use thread_group::ThreadGroup;
 
 use crate::mm::MemoryFile;
 use crate::vfs::MountNamespace;
@@ -50,6 +55,16 @@ pub struct Kernel {
     pub cpus: usize,
     pub futexes: futex::FutexTable,
     next_tid: AtomicI32,
+    /// Live tasks by tid, and thread groups (live or zombie) by pid.
+    tasks: Mutex<HashMap<i32, Arc<TaskShared>>>,
+    groups: Mutex<HashMap<i32, Arc<ThreadGroup>>>,
+    /// How init's thread group ended, once it has: the sandbox is over.
+    init_status: Mutex<Option<ExitStatus>>,
+    init_done: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// CPUs this process may run on. Not `available_parallelism`, which reads
@@ -85,11 +100,61 @@ impl Kernel {
             futexes: futex::FutexTable::default(),
             cpus: online_cpus(),
             next_tid: AtomicI32::new(1),
+            tasks: Mutex::new(HashMap::new()),
+            groups: Mutex::new(HashMap::new()),
+            init_status: Mutex::new(None),
+            init_done: Condvar::new(),
         })
     }
 
     /// Allocates a thread id in the sandbox's pid namespace (init gets 1).
     pub fn alloc_tid(&self) -> i32 {
         self.next_tid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn register_task(&self, t: Arc<TaskShared>) {
+        lock(&self.tasks).insert(t.tid(), t);
+    }
+
+    pub fn unregister_task(&self, tid: i32) {
+        lock(&self.tasks).remove(&tid);
+    }
+
+    pub fn task(&self, tid: i32) -> Option<Arc<TaskShared>> {
+        lock(&self.tasks).get(&tid).cloned()
+    }
+
+    pub fn register_group(&self, g: Arc<ThreadGroup>) {
+        lock(&self.groups).insert(g.pid, g);
+    }
+
+    /// Forgets a reaped thread group.
+    pub fn release_group(&self, pid: i32) {
+        lock(&self.groups).remove(&pid);
+    }
+
+    pub fn group(&self, pid: i32) -> Option<Arc<ThreadGroup>> {
+        lock(&self.groups).get(&pid).cloned()
+    }
+
+    /// Every thread group, for kill(-1) and process-group signals.
+    pub fn all_groups(&self) -> Vec<Arc<ThreadGroup>> {
+        lock(&self.groups).values().cloned().collect()
+    }
+
+    fn init_exited(&self, status: ExitStatus) {
+        *lock(&self.init_status) = Some(status);
+        self.init_done.notify_all();
+    }
+
+    /// Blocks until init's thread group has exited; the sandbox ends then.
+    pub fn wait_init(&self) -> ExitStatus {
+        let mut s = lock(&self.init_status);
+        loop {
+            if let Some(st) = *s {
+                return st;
+            }
+            s = self.init_done.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
     }
 }

@@ -126,14 +126,10 @@ pub fn exec(
     // The point of no return: the old program is gone from here on.
     task.replace_mm(image.mm);
     task.files.close_on_exec();
-    {
-        let mut acts = task.lock_sigactions();
-        for a in acts.iter_mut() {
-            if a.handler != 1 {
-                // SIG_IGN (1) survives exec; handlers become SIG_DFL.
-                *a = syscalls::types::KernelSigaction::default();
-            }
-        }
+    task.tg.sighand.reset_for_exec();
+    if let Some(v) = task.vfork_done.take() {
+        // The vfork parent may run again: we no longer use its memory.
+        v.complete();
     }
     let name = path.rsplit(|&c| c == b'/').next().unwrap_or(&path);
     task.tg.set_comm(name);

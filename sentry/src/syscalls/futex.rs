@@ -1,6 +1,6 @@
 //! futex(2): WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET,
-//! WAKE_BITSET, with FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME. Waits are
-//! not yet interruptible by signals. PI operations answer ENOSYS.
+//! WAKE_BITSET, with FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME. PI
+//! operations answer ENOSYS.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -138,7 +138,7 @@ pub fn futex(t: &mut Task, a: &[u64; 6]) -> SysResult {
             let k = key(t, uaddr, private)?;
             let dl = deadline(t, utime, cmd == FUTEX_WAIT_BITSET, realtime)?;
             let mut fault = None;
-            let w = futexes.enqueue(k, bitset, || match read_u32(t, uaddr) {
+            let w = futexes.enqueue(k, bitset, &t.shared, || match read_u32(t, uaddr) {
                 Ok(v) => v == val,
                 Err(e) => {
                     fault = Some(e);
@@ -154,6 +154,9 @@ pub fn futex(t: &mut Task, a: &[u64; 6]) -> SysResult {
             match futexes.wait(k, &w, dl) {
                 WaitResult::Woken => Ok(0),
                 WaitResult::TimedOut => Err(Errno::ETIMEDOUT),
+                // Linux restarts an untimed wait; a timed one returns EINTR.
+                WaitResult::Interrupted if dl.is_none() => Err(Errno::ERESTARTSYS),
+                WaitResult::Interrupted => Err(Errno::EINTR),
             }
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {

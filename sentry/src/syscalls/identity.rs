@@ -13,7 +13,7 @@ pub fn getpid(t: &mut Task, _a: &[u64; 6]) -> SysResult {
 }
 
 pub fn getppid(t: &mut Task, _a: &[u64; 6]) -> SysResult {
-    Ok(t.tg.ppid as u64)
+    Ok(t.tg.ppid() as u64)
 }
 
 pub fn gettid(t: &mut Task, _a: &[u64; 6]) -> SysResult {

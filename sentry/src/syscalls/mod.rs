@@ -52,7 +52,7 @@ mod handlers {
     pub use super::process::{
         arch_prctl, execve, execveat, exit, exit_group, set_robust_list, set_tid_address,
     };
-    pub use super::signal::{kill, rt_sigaction, rt_sigprocmask, tgkill, tkill};
+    pub use super::signal::{kill, rt_sigaction, rt_sigpending, rt_sigprocmask, tgkill, tkill};
     pub use super::stat::{
         access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fgetxattr,
         flistxattr, fremovexattr, fsetxattr, fstat, fstatfs, getxattr, lchown, lgetxattr,
@@ -60,8 +60,8 @@ mod handlers {
         removexattr, setxattr, stat, statfs, statx, utimensat,
     };
     pub use super::time::{
-        clock_getres, clock_gettime, clock_nanosleep, getrusage, gettimeofday, nanosleep, time,
-        times,
+        clock_getres, clock_gettime, clock_nanosleep, getrusage, gettimeofday, nanosleep,
+        restart_syscall, time, times,
     };
 }
 

@@ -1,11 +1,11 @@
 //! poll, ppoll, select, pselect6 over the files the sandbox has so far:
 //! regular files and devices are always ready; host descriptors (stdio)
-//! are asked of the host. Waits are not yet interruptible by signals.
+//! are asked of the host. A signal for the task ends a wait.
 
 use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
-use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::poll::{PollFd, PollFlags};
 use syscalls::types::{Pollfd, Timespec, Timeval};
 use syscalls::Errno;
 
@@ -55,12 +55,14 @@ fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<us
     }
     if host.is_empty() {
         if ready == 0 {
-            match timeout {
-                Some(d) => std::thread::sleep(d),
-                None => loop {
-                    // Nothing can ever become ready without signals.
-                    std::thread::sleep(Duration::from_secs(3600));
-                },
+            // Nothing here can become ready by itself: sleep until the
+            // timeout or a signal.
+            let r = match timeout {
+                Some(d) => t.shared.blocker.sleep_until(Instant::now() + d),
+                None => t.shared.blocker.wait_until(None, || None::<()>),
+            };
+            if r.is_err() {
+                return Err(Errno::ERESTARTNOHAND);
             }
         }
         return Ok(ready);
@@ -70,23 +72,15 @@ fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<us
         .map(|&(i, h)| PollFd::new(h, PollFlags::from_bits_truncate(fds[i].events)))
         .collect();
     let to = if ready > 0 {
-        PollTimeout::ZERO
+        Some(nix::sys::time::TimeSpec::new(0, 0))
     } else {
-        match timeout {
-            None => PollTimeout::NONE,
-            Some(d) => PollTimeout::try_from(d.as_millis().min(i32::MAX as u128) as i32)
-                .unwrap_or(PollTimeout::MAX),
-        }
+        timeout.map(nix::sys::time::TimeSpec::from_duration)
     };
-    let deadline = timeout.map(|d| Instant::now() + d);
-    loop {
-        match nix::poll::poll(&mut pfds, to) {
-            Ok(_) => break,
-            Err(nix::errno::Errno::EINTR) if deadline.is_none_or(|d| Instant::now() < d) => {
-                continue
-            }
-            Err(e) => return Err(Errno::from_code(e as i32)),
-        }
+    // ppoll with the kick signal let in: a signal for the task ends the wait.
+    match nix::poll::ppoll(&mut pfds, to, Some(platform::hostkick::wait_mask())) {
+        Ok(_) => {}
+        Err(nix::errno::Errno::EINTR) => return Err(Errno::ERESTARTNOHAND),
+        Err(e) => return Err(Errno::from_code(e as i32)),
     }
     for (k, &(i, _)) in host.iter().enumerate() {
         let r = pfds[k].revents().map_or(0, |r| r.bits());

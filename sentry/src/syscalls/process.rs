@@ -6,15 +6,15 @@ use syscalls::Errno;
 use super::{fd_arg, read_path, read_path_maybe_empty, SysResult};
 use crate::kernel::{ExitStatus, Task};
 
-/// Ends the calling thread; with one thread per process for now, that ends
-/// the process.
+/// Ends the calling thread (the process, if it was the last one).
 pub fn exit(t: &mut Task, a: &[u64; 6]) -> SysResult {
     t.exiting = Some(ExitStatus::Code(a[0] as i32 & 0xff));
     Ok(0)
 }
 
+/// Ends every thread of the process.
 pub fn exit_group(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    t.exiting = Some(ExitStatus::Code(a[0] as i32 & 0xff));
+    t.tg.start_exit(ExitStatus::Code(a[0] as i32 & 0xff));
     Ok(0)
 }
 

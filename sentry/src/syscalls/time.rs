@@ -1,6 +1,6 @@
 //! Clocks and sleeping.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustix::time::ClockId;
 use syscalls::consts::*;
@@ -8,7 +8,7 @@ use syscalls::types::{Rusage, Timespec, Timeval, Tms};
 use syscalls::Errno;
 
 use super::SysResult;
-use crate::kernel::Task;
+use crate::kernel::{RestartBlock, Task};
 
 /// The host clock behind a sandbox clock id.
 fn clock(id: i32) -> Result<ClockId, Errno> {
@@ -154,11 +154,48 @@ fn duration(ts: &Timespec) -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
-/// Sleeps are not yet interruptible by signals (signal delivery comes later).
 pub fn nanosleep(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let ts = read_timespec(t, a[0])?;
-    std::thread::sleep(duration(&ts));
-    Ok(0)
+    sleep(t, Instant::now() + duration(&ts), a[1], true)
+}
+
+/// Sleeps until `deadline` (on the monotonic clock). Interrupted by a
+/// signal: writes the time left to `rem` (if given and `relative`) and
+/// arranges for restart_syscall to resume the sleep if no handler runs.
+fn sleep(t: &mut Task, deadline: Instant, rem: u64, relative: bool) -> SysResult {
+    match t.shared.blocker.sleep_until(deadline) {
+        Ok(()) => Ok(0),
+        Err(_) => {
+            if rem != 0 && relative {
+                let left = deadline.saturating_duration_since(Instant::now());
+                t.mm().write_obj(
+                    rem,
+                    &Timespec {
+                        tv_sec: left.as_secs() as i64,
+                        tv_nsec: left.subsec_nanos() as i64,
+                    },
+                )?;
+            }
+            t.restart_block = Some(RestartBlock::Sleep {
+                deadline,
+                rem,
+                relative,
+            });
+            Err(Errno::ERESTART_RESTARTBLOCK)
+        }
+    }
+}
+
+/// restart_syscall(2): resumes the syscall a signal interrupted.
+pub fn restart_syscall(t: &mut Task, _a: &[u64; 6]) -> SysResult {
+    match t.restart_block.take() {
+        Some(RestartBlock::Sleep {
+            deadline,
+            rem,
+            relative,
+        }) => sleep(t, deadline, rem, relative),
+        None => Err(Errno::EINTR),
+    }
 }
 
 pub fn clock_nanosleep(t: &mut Task, a: &[u64; 6]) -> SysResult {
@@ -172,7 +209,8 @@ pub fn clock_nanosleep(t: &mut Task, a: &[u64; 6]) -> SysResult {
         _ => return Err(Errno::EINVAL),
     };
     let ts = read_timespec(t, a[2])?;
-    let d = if flags & TIMER_ABSTIME != 0 {
+    let absolute = flags & TIMER_ABSTIME != 0;
+    let d = if absolute {
         let n = now(c);
         let target = duration(&ts);
         let cur = Duration::new(n.tv_sec.max(0) as u64, n.tv_nsec as u32);
@@ -180,6 +218,5 @@ pub fn clock_nanosleep(t: &mut Task, a: &[u64; 6]) -> SysResult {
     } else {
         duration(&ts)
     };
-    std::thread::sleep(d);
-    Ok(0)
+    sleep(t, Instant::now() + d, a[3], !absolute)
 }

@@ -1,0 +1,258 @@
+//! Thread groups (processes): their threads, parent and children, exit,
+//! zombies, reparenting, and process-directed signals.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use syscalls::consts::*;
+use syscalls::types::{Rlimit, Siginfo};
+
+use super::signal::{bit, Pending, SigHand, SIG_DFL, SIG_IGN};
+use super::task::TaskShared;
+use super::{ExitStatus, Kernel, RLIM_NLIMITS};
+
+/// SA_NOCLDWAIT: children of this process are reaped automatically.
+const SA_NOCLDWAIT: u64 = 2;
+/// wait status `si_code`s of SIGCHLD.
+const CLD_EXITED: i32 = 1;
+const CLD_KILLED: i32 = 2;
+const CLD_DUMPED: i32 = 3;
+
+#[derive(Default)]
+pub struct TgState {
+    /// Set when the group starts exiting (exit_group, a fatal signal, or its
+    /// last thread's exit): every thread leaves at its next chance.
+    pub exit: Option<ExitStatus>,
+    /// All threads are gone; the parent has not reaped the group yet.
+    pub zombie: bool,
+}
+
+pub struct ThreadGroup {
+    pub pid: i32,
+    pub parent: Mutex<Option<Arc<ThreadGroup>>>,
+    pub children: Mutex<Vec<Arc<ThreadGroup>>>,
+    pub threads: Mutex<Vec<Arc<TaskShared>>>,
+    pub state: Mutex<TgState>,
+    pub sighand: Arc<SigHand>,
+    /// Process-directed signals not yet taken by a thread.
+    pub pending: Mutex<Pending>,
+    /// Signal sent to the parent when the group exits (SIGCHLD, or what
+    /// clone's low byte said; 0 for none).
+    pub exit_signal: i32,
+    pub limits: Mutex<[Rlimit; RLIM_NLIMITS]>,
+    /// `comm`: the name prctl(PR_GET_NAME) and /proc/PID/comm show.
+    pub comm: Mutex<[u8; 16]>,
+    /// (process group id, session id).
+    pub pgid_sid: Mutex<(i32, i32)>,
+    /// Nice value (-20..=19).
+    pub nice: Mutex<i32>,
+    pub child_subreaper: AtomicBool,
+    /// Signal to receive when the parent dies (PR_SET_PDEATHSIG), 0 for none.
+    pub pdeath_signal: AtomicI32,
+    pub dumpable: AtomicBool,
+    pub no_new_privs: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl ThreadGroup {
+    /// A new thread group. `like` gives what a forked process inherits.
+    pub fn new(
+        pid: i32,
+        parent: Option<Arc<ThreadGroup>>,
+        sighand: Arc<SigHand>,
+        exit_signal: i32,
+        like: Option<&ThreadGroup>,
+        limits: [Rlimit; RLIM_NLIMITS],
+    ) -> Arc<ThreadGroup> {
+        let (limits, comm, pgid_sid, nice) = match like {
+            Some(p) => (
+                *lock(&p.limits),
+                *lock(&p.comm),
+                *lock(&p.pgid_sid),
+                *lock(&p.nice),
+            ),
+            None => (limits, [0; 16], (pid, pid), 0),
+        };
+        Arc::new(ThreadGroup {
+            pid,
+            parent: Mutex::new(parent),
+            children: Mutex::new(Vec::new()),
+            threads: Mutex::new(Vec::new()),
+            state: Mutex::new(TgState::default()),
+            sighand,
+            pending: Mutex::new(Pending::default()),
+            exit_signal,
+            limits: Mutex::new(limits),
+            comm: Mutex::new(comm),
+            pgid_sid: Mutex::new(pgid_sid),
+            nice: Mutex::new(nice),
+            child_subreaper: AtomicBool::new(false),
+            pdeath_signal: AtomicI32::new(0),
+            dumpable: AtomicBool::new(true),
+            no_new_privs: AtomicBool::new(
+                like.is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed)),
+            ),
+        })
+    }
+
+    pub fn limit(&self, resource: usize) -> Rlimit {
+        lock(&self.limits)[resource]
+    }
+
+    pub fn set_comm(&self, name: &[u8]) {
+        let mut c = [0u8; 16];
+        let n = name.len().min(15);
+        c[..n].copy_from_slice(&name[..n]);
+        *lock(&self.comm) = c;
+    }
+
+    pub fn ppid(&self) -> i32 {
+        lock(&self.parent).as_ref().map_or(0, |p| p.pid)
+    }
+
+    pub fn pgid(&self) -> i32 {
+        lock(&self.pgid_sid).0
+    }
+
+    pub fn sid(&self) -> i32 {
+        lock(&self.pgid_sid).1
+    }
+
+    pub fn exiting(&self) -> Option<ExitStatus> {
+        lock(&self.state).exit
+    }
+
+    pub fn is_zombie(&self) -> bool {
+        lock(&self.state).zombie
+    }
+
+    /// Starts the exit of the whole group with `status` (the first reason
+    /// wins) and kicks every thread out of whatever it is doing.
+    pub fn start_exit(&self, status: ExitStatus) {
+        {
+            let mut s = lock(&self.state);
+            if s.exit.is_none() {
+                s.exit = Some(status);
+            }
+        }
+        for t in lock(&self.threads).iter() {
+            t.kick();
+        }
+    }
+
+    /// Wakes every thread of the group that may be waiting for a child.
+    pub fn notify_waiters(&self) {
+        for t in lock(&self.threads).iter() {
+            t.blocker.notify();
+        }
+    }
+
+    /// Queues a process-directed signal and wakes a thread that can take it.
+    /// Returns false if the signal was discarded.
+    pub fn send_signal(&self, info: Siginfo, from_inside: bool) -> bool {
+        let sig = info.si_signo;
+        if self.is_zombie() || self.exiting().is_some() {
+            return false;
+        }
+        let action = self.sighand.action(sig);
+        // A pid namespace's init only gets signals it has a handler for
+        // when they come from inside the namespace (SIGKILL included).
+        if self.pid == 1 && from_inside && action.handler == SIG_DFL {
+            return false;
+        }
+        if sig == SIGKILL {
+            self.start_exit(ExitStatus::Signal {
+                signo: SIGKILL,
+                core: false,
+            });
+            return true;
+        }
+        if sig != SIGSTOP && self.sighand.ignores(sig) {
+            return false;
+        }
+        lock(&self.pending).push(info);
+        // Kick a thread that does not block it (else it waits, pending).
+        let threads = lock(&self.threads);
+        if let Some(t) = threads.iter().find(|t| t.mask() & bit(sig) == 0) {
+            t.kick();
+        }
+        true
+    }
+
+    /// Called by the last thread to leave: the group becomes a zombie, its
+    /// children find a new parent, and its parent learns of the exit.
+    pub fn exited(self: &Arc<Self>, kernel: &Kernel) {
+        let status = {
+            let mut s = lock(&self.state);
+            s.zombie = true;
+            *s.exit.get_or_insert(ExitStatus::Code(0))
+        };
+        self.reparent_children(kernel);
+        if self.pid == 1 {
+            kernel.init_exited(status);
+            return;
+        }
+        let Some(parent) = lock(&self.parent).clone() else {
+            kernel.release_group(self.pid);
+            return;
+        };
+        let act = parent.sighand.action(SIGCHLD);
+        let autoreap = self.exit_signal == SIGCHLD
+            && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
+        if autoreap {
+            lock(&parent.children).retain(|c| !Arc::ptr_eq(c, self));
+            kernel.release_group(self.pid);
+        } else if self.exit_signal > 0 {
+            let (code, st) = match status {
+                ExitStatus::Code(c) => (CLD_EXITED, c),
+                ExitStatus::Signal { signo, core } => {
+                    (if core { CLD_DUMPED } else { CLD_KILLED }, signo)
+                }
+            };
+            let info = Siginfo::sigchld(code, self.pid, 0, st, 0, 0);
+            let mut info = info;
+            info.si_signo = self.exit_signal;
+            parent.send_signal(info, false);
+        }
+        parent.notify_waiters();
+    }
+
+    /// Hands this group's children to the nearest subreaper ancestor, or to
+    /// init, and tells those that asked (PR_SET_PDEATHSIG).
+    fn reparent_children(self: &Arc<Self>, kernel: &Kernel) {
+        let children: Vec<Arc<ThreadGroup>> = std::mem::take(&mut *lock(&self.children));
+        if children.is_empty() {
+            return;
+        }
+        let mut heir = lock(&self.parent).clone();
+        while let Some(h) = heir.clone() {
+            if h.child_subreaper.load(Ordering::Relaxed) && !h.is_zombie() {
+                break;
+            }
+            heir = lock(&h.parent).clone();
+        }
+        let heir = heir
+            .or_else(|| kernel.group(1))
+            .filter(|h| !Arc::ptr_eq(h, self));
+        for c in children {
+            let sig = c.pdeath_signal.load(Ordering::Relaxed);
+            if sig > 0 {
+                c.send_signal(Siginfo::kill(sig, 0, self.pid, 0), false);
+            }
+            *lock(&c.parent) = heir.clone();
+            match &heir {
+                Some(h) => {
+                    let zombie = c.is_zombie();
+                    lock(&h.children).push(c);
+                    if zombie {
+                        h.notify_waiters();
+                    }
+                }
+                None => kernel.release_group(c.pid),
+            }
+        }
+    }
+}
