@@ -28,15 +28,28 @@ pub struct PtraceContext {
     interrupter: Arc<PtraceInterrupter>,
     /// Our stub threads, by the pid of the stub process they live in.
     stubs: HashMap<Tid, Owned>,
+    /// The CPU this tracer and all its stub threads are pinned to, if any.
+    cpu: i32,
 }
 
 impl PtraceContext {
     pub(crate) fn new(master: Arc<Master>) -> Self {
+        // Tracer and tracee on one CPU, and kept there: every syscall is a
+        // wakeup pair, and one that crosses CPUs costs ~5x here. Pinning
+        // only the stub lets the host move the tracer, and the stub then
+        // follows it, paying the cross-CPU price on each move.
+        let cpu = sys::next_cpu();
+        let cpu = if cpu >= 0 && sys::pin_to_cpu(0, cpu).is_ok() {
+            cpu
+        } else {
+            -1
+        };
         PtraceContext {
             tracer: sys::gettid(),
             master,
             interrupter: Arc::new(PtraceInterrupter::default()),
             stubs: HashMap::new(),
+            cpu,
         }
     }
 
@@ -122,15 +135,12 @@ impl Context for PtraceContext {
         }
         let mm = downcast(mm);
         let pid = mm.pid;
+        let pin = self.cpu;
         let owned = self.stub_in(&mm)?;
         let tid = owned.thread.tid;
 
-        let here = sys::current_cpu();
-        if here != owned.cpu && here >= 0 {
-            // Tracer and tracee on one CPU: a cross-CPU wakeup costs ~5x here.
-            if sys::pin_to_cpu(tid, here).is_ok() {
-                owned.cpu = here;
-            }
+        if owned.cpu != pin && pin >= 0 && sys::pin_to_cpu(tid, pin).is_ok() {
+            owned.cpu = pin;
         }
         if cpu.fp_reset {
             sys::reset_fpregs(tid).map_err(|e| Error::host("ptrace(SETFPREGS)", e))?;

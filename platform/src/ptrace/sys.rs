@@ -177,9 +177,26 @@ pub(crate) fn tgkill(pid: Tid, tid: Tid, sig: i32) -> Result<(), Errno> {
     Ok(())
 }
 
-pub(crate) fn current_cpu() -> i32 {
-    // SAFETY: sched_getcpu has no arguments (vDSO fast path).
-    unsafe { libc::sched_getcpu() }
+/// The next CPU, round-robin over the ones this process may use, for a new
+/// tracer; -1 if the affinity cannot be read.
+pub(crate) fn next_cpu() -> i32 {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    // SAFETY: cpu_set_t is a plain bit array; all-zero is valid.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: sched_getaffinity writes a cpu_set_t of the given size.
+    if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } != 0
+    {
+        return -1;
+    }
+    let cpus: Vec<i32> = (0..libc::CPU_SETSIZE)
+        // SAFETY: CPU_ISSET reads one bit of a valid set.
+        .filter(|&c| unsafe { libc::CPU_ISSET(c as usize, &set) })
+        .collect();
+    if cpus.is_empty() {
+        return -1;
+    }
+    cpus[NEXT.fetch_add(1, Ordering::Relaxed) % cpus.len()]
 }
 
 pub(crate) fn pin_to_cpu(tid: Tid, cpu: i32) -> Result<(), Errno> {
