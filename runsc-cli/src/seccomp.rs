@@ -78,6 +78,19 @@ const SENTRY: &[Rule] = &[
     (libc::SYS_sysinfo, "sysinfo for the application"),
     (libc::SYS_exit, "thread exit"),
     (libc::SYS_exit_group, "sandbox exit"),
+    (
+        libc::SYS_openat,
+        "answered ENOENT by NO_PATHS (glibc opens /sys files lazily)",
+    ),
+    (libc::SYS_open, "answered ENOENT by NO_PATHS"),
+];
+
+/// Path-based opens the sentry's libc makes by itself (malloc reading
+/// /sys/devices/system/cpu/online for its arena limit): they fail with
+/// ENOENT, as they would anyway in the empty root, and libc falls back.
+const NO_PATHS: &[Rule] = &[
+    (libc::SYS_openat, "libc's lazy /sys and /proc reads"),
+    (libc::SYS_open, "libc's lazy /sys and /proc reads"),
 ];
 
 /// The gofer after confinement: path walks relative to its root, file I/O,
@@ -148,8 +161,22 @@ fn program(rules: &[Rule]) -> Result<BpfProgram> {
     filter.try_into().context("compiling the seccomp filter")
 }
 
-/// Confines every thread of the sentry to its allow-list.
+/// Confines every thread of the sentry to its allow-list. Two filters: the
+/// kernel applies the most restrictive answer of all, so NO_PATHS turns
+/// the opens the allow-list lets through into ENOENT.
 pub fn install_sentry() -> Result<()> {
+    let deny: BTreeMap<i64, Vec<seccompiler::SeccompRule>> =
+        NO_PATHS.iter().map(|&(nr, _why)| (nr, vec![])).collect();
+    let deny: BpfProgram = SeccompFilter::new(
+        deny,
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::ENOENT as u32),
+        TargetArch::x86_64,
+    )
+    .context("building the sentry's path filter")?
+    .try_into()
+    .context("compiling the sentry's path filter")?;
+    seccompiler::apply_filter_all_threads(&deny).context("installing the sentry's path filter")?;
     let prog = program(SENTRY)?;
     seccompiler::apply_filter_all_threads(&prog).context("installing the sentry's seccomp filter")
 }

@@ -1,6 +1,7 @@
 //! The kernel proper: the sandbox-wide state (`Kernel`) and tasks.
 
 pub mod blocker;
+pub mod clone;
 pub mod futex;
 pub mod hostcall;
 pub mod rand;
@@ -16,7 +17,7 @@ use std::time::Instant;
 use platform::Platform;
 use syscalls::types::Rlimit;
 
-pub use task::{Creds, ExitStatus, RestartBlock, Task, TaskSeed, TaskShared};
+pub use task::{current_task, Creds, ExitStatus, RestartBlock, Task, TaskSeed, TaskShared};
 pub use thread_group::ThreadGroup;
 
 use crate::mm::MemoryFile;

@@ -81,7 +81,7 @@ pub struct TaskShared {
 }
 
 impl TaskShared {
-    fn new(tid: i32, mask: u64) -> Arc<TaskShared> {
+    pub(crate) fn new(tid: i32, mask: u64) -> Arc<TaskShared> {
         Arc::new(TaskShared {
             tid: AtomicI32::new(tid),
             host_tid: AtomicI32::new(0),
@@ -121,6 +121,13 @@ impl TaskShared {
         platform::hostkick::kick(self.host_tid.load(Ordering::Relaxed));
     }
 
+    /// Wakes the task if it sleeps on something (a sentry wait or a host
+    /// poll) so it re-checks what it waits for; no signal involved.
+    pub fn wake(&self) {
+        self.blocker.notify();
+        platform::hostkick::kick(self.host_tid.load(Ordering::Relaxed));
+    }
+
     /// Queues a thread-directed signal; kicks the task if it can take it.
     pub fn send_signal(&self, info: Siginfo) {
         let sig = info.si_signo;
@@ -133,6 +140,16 @@ impl TaskShared {
             self.kick();
         }
     }
+}
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Arc<TaskShared>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The task the calling host thread runs, for code that blocks on its
+/// behalf without a `Task` at hand (pipes, polls).
+pub fn current_task() -> Option<Arc<TaskShared>> {
+    CURRENT.with(|c| c.borrow().clone())
 }
 
 /// Signalled when a vfork child execs or exits, releasing its parent.
@@ -243,8 +260,13 @@ impl Task {
             kernel.initial_limits,
         );
         kernel.register_group(tg.clone());
+        let shared = TaskShared::new(tid, 0);
+        tg.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(shared.clone());
         Ok(TaskSeed {
-            shared: TaskShared::new(tid, 0),
+            shared,
             kernel,
             tg,
             mm,
@@ -273,11 +295,7 @@ impl Task {
             .store(platform::hostkick::prepare_thread(), Ordering::Relaxed);
         let tid = seed.shared.tid();
         seed.kernel.register_task(seed.shared.clone());
-        seed.tg
-            .threads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(seed.shared.clone());
+        CURRENT.with(|c| *c.borrow_mut() = Some(seed.shared.clone()));
         Ok(Task {
             kernel: seed.kernel,
             shared: seed.shared,

@@ -56,8 +56,29 @@ pub struct Image {
 
 /// Opens `path` for execution: a regular file with an execute bit.
 pub fn open_exec(task: &Task, dirfd: i32, path: &[u8]) -> Result<Arc<File>, Errno> {
-    let p: Path = task.resolve_at(dirfd, path, true)?;
-    let inode = p.dentry.inode.clone();
+    open_exec_at(task, dirfd, path, true)
+}
+
+/// What execve runs: a path, or an open file (execveat with AT_EMPTY_PATH).
+pub enum ExecTarget {
+    Path {
+        dirfd: i32,
+        path: Vec<u8>,
+        follow: bool,
+    },
+    Fd(i32),
+}
+
+fn open_exec_at(task: &Task, dirfd: i32, path: &[u8], follow: bool) -> Result<Arc<File>, Errno> {
+    let p: Path = task.resolve_at(dirfd, path, follow)?;
+    if p.file_type() == FileType::Symlink {
+        return Err(Errno::ELOOP);
+    }
+    exec_inode(p.dentry.inode.clone(), Some(p))
+}
+
+/// Opens an executable for reading, checking it may be executed.
+fn exec_inode(inode: crate::vfs::InodeRef, p: Option<Path>) -> Result<Arc<File>, Errno> {
     if inode.file_type() != FileType::Regular {
         return Err(Errno::EACCES);
     }
@@ -65,8 +86,11 @@ pub fn open_exec(task: &Task, dirfd: i32, path: &[u8]) -> Result<Arc<File>, Errn
     if a.mode & 0o111 == 0 {
         return Err(Errno::EACCES);
     }
+    if crate::vfs::open_for_writing(&inode) {
+        return Err(Errno::ETXTBSY);
+    }
     let ops = inode.clone().open(O_RDONLY)?;
-    Ok(File::new(ops, inode, Some(p), O_RDONLY))
+    Ok(File::new(ops, inode, p, O_RDONLY))
 }
 
 fn read_full(file: &File, off: u64, len: usize) -> Result<Vec<u8>, Errno> {
@@ -88,14 +112,50 @@ pub fn exec(
     task: &mut Task,
     dirfd: i32,
     path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<(), Errno> {
+    exec_target(
+        task,
+        ExecTarget::Path {
+            dirfd,
+            path: path.to_vec(),
+            follow: true,
+        },
+        argv,
+        envp,
+    )
+}
+
+/// execve/execveat: runs `target`, following `#!` interpreters.
+pub fn exec_target(
+    task: &mut Task,
+    target: ExecTarget,
     mut argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<(), Errno> {
-    let mut path = path.to_vec();
-    let mut dirfd = dirfd;
+    let (mut dirfd, mut path, mut first) = match target {
+        ExecTarget::Path {
+            dirfd,
+            path,
+            follow,
+        } => {
+            let f = open_exec_at(task, dirfd, &path, follow)?;
+            (dirfd, path, Some(f))
+        }
+        ExecTarget::Fd(fd) => {
+            let f = task.files.get(fd)?;
+            let file = exec_inode(f.inode.clone(), f.path.clone())?;
+            // Linux names such a program /dev/fd/N.
+            (AT_FDCWD, format!("/dev/fd/{fd}").into_bytes(), Some(file))
+        }
+    };
     let mut depth = 0;
     let (file, elf) = loop {
-        let file = open_exec(task, dirfd, &path)?;
+        let file = match first.take() {
+            Some(f) => f,
+            None => open_exec(task, dirfd, &path)?,
+        };
         let head = read_full(&file, 0, 256)?;
         if head.starts_with(b"#!") {
             depth += 1;

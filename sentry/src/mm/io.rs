@@ -82,6 +82,20 @@ impl MemoryMapping {
         unsafe { std::ptr::write_bytes(self.base.add(off as usize), 0, len) }
     }
 
+    /// Copies `len` bytes within the memory file (copy-on-write breaks).
+    pub(crate) fn copy(&self, from: u64, to: u64, len: usize) {
+        self.check(from, len);
+        self.check(to, len);
+        // SAFETY: both ranges are inside the mapping; `copy` allows overlap.
+        unsafe {
+            std::ptr::copy(
+                self.base.add(from as usize),
+                self.base.add(to as usize),
+                len,
+            )
+        }
+    }
+
     /// Atomically replaces the u32 at `off` with `f(old)` (retrying on
     /// races with application threads), returning the old value. `off` must
     /// be 4-byte aligned.

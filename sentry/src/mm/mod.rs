@@ -78,6 +78,8 @@ pub struct Vma {
     pub shared: bool,
     pub backing: Backing,
     pub name: Option<&'static str>,
+    /// MADV_DONTFORK: not copied into a forked child.
+    pub dontfork: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -87,6 +89,10 @@ struct Pma {
     off: u64,
     /// Whether the platform address space has these pages mapped.
     mapped: bool,
+    /// Copy-on-write: the frames may be shared with another address space
+    /// (after fork); they are mapped without write access and copied on the
+    /// first write.
+    cow: bool,
 }
 
 /// Why a fault could not be resolved: the application gets SIGSEGV.
@@ -194,6 +200,7 @@ impl MemoryManager {
                             shared: false,
                             backing: Backing::Anon,
                             name: Some("[heap]"),
+                            dontfork: false,
                         },
                     );
                 }
@@ -251,6 +258,7 @@ impl MemoryManager {
                 shared: req.shared,
                 backing: req.backing,
                 name: req.name,
+                dontfork: false,
             },
         );
         Ok(addr)
@@ -290,14 +298,14 @@ impl MemoryManager {
         }
         split_pmas(&mut s.pmas, addr);
         split_pmas(&mut s.pmas, end);
-        let runs: Vec<(u64, u64)> = s
+        let runs: Vec<(u64, u64, Prot)> = s
             .pmas
             .range(addr..end)
             .filter(|(_, p)| p.mapped)
-            .map(|(&a, p)| (a, p.end))
+            .map(|(&a, p)| (a, p.end, effective(prot, p)))
             .collect();
-        for (a, e) in runs {
-            self.platform(self.space.protect(a, e - a, prot))?;
+        for (a, e, p) in runs {
+            self.platform(self.space.protect(a, e - a, p))?;
         }
         Ok(())
     }
@@ -429,6 +437,12 @@ impl MemoryManager {
         let page = page_down(addr);
         if let Some((_, p)) = find_pma(&s.pmas, page) {
             if p.mapped {
+                if p.cow && prot.write {
+                    // A write to a copy-on-write page.
+                    return self
+                        .break_cow(&mut s, page, prot)
+                        .map_err(|_| FaultError::Unmapped);
+                }
                 // Mapped with the VMA's protection and still faulting: the
                 // access itself is not allowed.
                 return Err(FaultError::Protection);
@@ -474,6 +488,7 @@ impl MemoryManager {
                             end: a + PAGE,
                             off: frame,
                             mapped: false,
+                            cow: false,
                         },
                     );
                     let now = self.resident.fetch_add(PAGE, Ordering::Relaxed) + PAGE;
@@ -506,6 +521,7 @@ impl MemoryManager {
                     end: gap_end,
                     off,
                     mapped: false,
+                    cow: false,
                 },
             );
             a = gap_end;
@@ -526,7 +542,7 @@ impl MemoryManager {
         for a in todo {
             let p = s.pmas.get_mut(&a).expect("collected above");
             self.space
-                .map(a, p.end - a, p.off, prot)
+                .map(a, p.end - a, p.off, effective(prot, p))
                 .map_err(|e| platform_errno(&e))?;
             p.mapped = true;
         }
@@ -604,6 +620,30 @@ impl MemoryManager {
             a = v.end;
         }
         self.populate(&mut s, page_down(addr), page_up(end).ok_or(Errno::EFAULT)?)?;
+        if access != UserAccess::Read {
+            // The sentry writes too: copy-on-write pages get copied first.
+            let cows: Vec<(u64, Prot)> = s
+                .pmas
+                .range(..end)
+                .rev()
+                .take_while(|(_, p)| p.end > page_down(addr))
+                .filter(|(_, p)| p.cow)
+                .flat_map(|(&a, p)| {
+                    let from = a.max(page_down(addr));
+                    let to = p.end.min(page_up(end).unwrap_or(end));
+                    (from..to).step_by(PAGE as usize).collect::<Vec<_>>()
+                })
+                .map(|pg| {
+                    (
+                        pg,
+                        find_vma(&s.vmas, pg).map_or(Prot::NONE, |(_, v)| v.prot),
+                    )
+                })
+                .collect();
+            for (pg, prot) in cows {
+                self.break_cow(&mut s, pg, prot)?;
+            }
+        }
         let mut done = 0usize;
         let mut a = addr;
         while a < end {
@@ -786,6 +826,110 @@ impl MemoryManager {
         Ok(frame)
     }
 
+    /// Gives the page at `page` its own frame (copying the shared one unless
+    /// this address space is its last owner) and maps it with `prot`.
+    fn break_cow(&self, s: &mut State, page: u64, prot: Prot) -> Result<(), Errno> {
+        split_pmas(&mut s.pmas, page);
+        split_pmas(&mut s.pmas, page + PAGE);
+        let p = s.pmas.get_mut(&page).ok_or(Errno::EFAULT)?;
+        if self.mf.is_shared(p.off) {
+            let new = self.mf.alloc(PAGE)?;
+            self.mf.mapping().copy(p.off, new, PAGE as usize);
+            self.mf.dec_ref(p.off, PAGE);
+            p.off = new;
+        }
+        p.cow = false;
+        if p.mapped {
+            let off = p.off;
+            self.space
+                .map(page, PAGE, off, prot)
+                .map_err(|e| platform_errno(&e))?;
+        }
+        Ok(())
+    }
+
+    /// A copy of this address space in `space` for a forked child: shared
+    /// mappings share their frames, private ones become copy-on-write in
+    /// both. VMAs marked MADV_DONTFORK are left out.
+    pub fn fork(&self, space: Arc<dyn AddressSpace>) -> Result<MemoryManager, Errno> {
+        let mut s = self.lock();
+        let mut child = State {
+            vmas: BTreeMap::new(),
+            pmas: BTreeMap::new(),
+            brk_base: s.brk_base,
+            brk: s.brk,
+            mmap_top: s.mmap_top,
+        };
+        let mut protect: Vec<(u64, u64, Prot)> = Vec::new();
+        let vmas: Vec<(u64, Vma)> = s.vmas.iter().map(|(&a, v)| (a, v.clone())).collect();
+        let mut resident = 0;
+        for (vstart, vma) in vmas {
+            if vma.dontfork {
+                continue;
+            }
+            split_pmas(&mut s.pmas, vstart);
+            split_pmas(&mut s.pmas, vma.end);
+            let private = !vma.shared && !matches!(vma.backing, Backing::Shared { .. });
+            for (&a, p) in s.pmas.range_mut(vstart..vma.end) {
+                self.mf.inc_ref(p.off, p.end - a);
+                resident += p.end - a;
+                if private {
+                    if p.mapped && !p.cow && vma.prot.write {
+                        protect.push((
+                            a,
+                            p.end,
+                            Prot {
+                                write: false,
+                                ..vma.prot
+                            },
+                        ));
+                    }
+                    p.cow = true;
+                }
+                child.pmas.insert(
+                    a,
+                    Pma {
+                        end: p.end,
+                        off: p.off,
+                        mapped: false,
+                        cow: private,
+                    },
+                );
+            }
+            child.vmas.insert(vstart, vma);
+        }
+        for (a, e, prot) in protect {
+            self.platform(self.space.protect(a, e - a, prot))?;
+        }
+        Ok(MemoryManager {
+            space,
+            mf: self.mf.clone(),
+            state: Mutex::new(child),
+            resident: AtomicU64::new(resident),
+            max_resident: AtomicU64::new(resident),
+        })
+    }
+
+    /// MADV_DONTFORK / MADV_DOFORK on `[addr, addr+len)`.
+    pub fn set_dontfork(&self, addr: u64, len: u64, on: bool) -> Result<(), Errno> {
+        if !addr.is_multiple_of(PAGE) {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_up(len)
+            .and_then(|l| addr.checked_add(l))
+            .ok_or(Errno::EINVAL)?;
+        let mut s = self.lock();
+        if !covered(&s.vmas, addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        split_vmas(&mut s.vmas, addr);
+        split_vmas(&mut s.vmas, end);
+        for (_, v) in s.vmas.range_mut(addr..end) {
+            v.dontfork = on;
+        }
+        Ok(())
+    }
+
     /// Peak bytes of memory behind this address space (ru_maxrss).
     pub fn max_resident(&self) -> u64 {
         self.max_resident.load(Ordering::Relaxed)
@@ -807,6 +951,19 @@ impl Drop for MemoryManager {
         for (&a, p) in s.pmas.iter() {
             self.mf.dec_ref(p.off, p.end - a);
         }
+    }
+}
+
+/// The protection a PMA is mapped with: a copy-on-write page never
+/// writable.
+fn effective(prot: Prot, p: &Pma) -> Prot {
+    if p.cow {
+        Prot {
+            write: false,
+            ..prot
+        }
+    } else {
+        prot
     }
 }
 
@@ -888,6 +1045,7 @@ fn split_pmas(pmas: &mut BTreeMap<u64, Pma>, at: u64) {
             end: p.end,
             off: p.off + (at - start),
             mapped: p.mapped,
+            cow: p.cow,
         },
     );
 }
@@ -906,7 +1064,7 @@ fn merge_pmas(pmas: &mut BTreeMap<u64, Pma>, start: u64, end: u64) {
     for &a in keys.iter().rev() {
         let Some(&p) = pmas.get(&a) else { continue };
         if let Some(&n) = pmas.get(&p.end) {
-            if n.off == p.off + (p.end - a) && n.mapped == p.mapped {
+            if n.off == p.off + (p.end - a) && n.mapped == p.mapped && n.cow == p.cow {
                 pmas.remove(&p.end);
                 pmas.get_mut(&a).expect("present").end = n.end;
             }

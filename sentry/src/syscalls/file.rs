@@ -628,3 +628,37 @@ pub fn sendfile(t: &mut Task, a: &[u64; 6]) -> SysResult {
     }
     Ok(done as u64)
 }
+
+fn do_pipe(t: &mut Task, addr: u64, flags: u32) -> SysResult {
+    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & O_DIRECT != 0 {
+        return Err(Errno::EINVAL.with_msg("packet-mode pipes (O_DIRECT) are not supported yet"));
+    }
+    let (r, w) = crate::fs::pipe::new_pipe(owner(t), flags);
+    let cloexec = flags & O_CLOEXEC != 0;
+    let limit = nofile_limit(t);
+    let rfd = t.files.alloc(r, cloexec, 0, limit)?;
+    let wfd = match t.files.alloc(w, cloexec, 0, limit) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = t.files.close(rfd);
+            return Err(e);
+        }
+    };
+    if let Err(e) = t.mm().write_obj(addr, &[rfd, wfd]) {
+        let _ = t.files.close(rfd);
+        let _ = t.files.close(wfd);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub fn pipe(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    do_pipe(t, a[0], 0)
+}
+
+pub fn pipe2(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    do_pipe(t, a[0], a[1] as u32)
+}

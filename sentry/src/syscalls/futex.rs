@@ -119,7 +119,7 @@ pub fn futex(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if realtime
         && !matches!(
             cmd,
-            FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2
+            FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2
         )
     {
         return Err(Errno::ENOSYS);

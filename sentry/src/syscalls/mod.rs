@@ -35,8 +35,8 @@ mod handlers {
     };
     pub use super::file::{
         close, creat, dup, dup2, dup3, fcntl, fdatasync, fsync, ftruncate, ioctl, lseek, open,
-        openat, pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv, sendfile,
-        truncate, write, writev,
+        openat, pipe, pipe2, pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv,
+        sendfile, truncate, write, writev,
     };
     pub use super::futex::futex;
     pub use super::identity::{
@@ -50,7 +50,8 @@ mod handlers {
     pub use super::mmap::{brk, madvise, mmap, mprotect, mremap, msync, munmap};
     pub use super::poll::{poll, ppoll, pselect6, select};
     pub use super::process::{
-        arch_prctl, execve, execveat, exit, exit_group, set_robust_list, set_tid_address,
+        arch_prctl, clone, clone3, execve, execveat, exit, exit_group, fork, set_robust_list,
+        set_tid_address, vfork, wait4, waitid,
     };
     pub use super::signal::{kill, rt_sigaction, rt_sigpending, rt_sigprocmask, tgkill, tkill};
     pub use super::stat::{

@@ -35,61 +35,100 @@ fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<us
             }
         })
         .collect();
-    let mut ready = 0;
-    let mut host: Vec<(usize, BorrowedFd<'_>)> = Vec::new();
-    for (i, p) in fds.iter_mut().enumerate() {
-        p.revents = 0;
-        match &files[i] {
-            None => {}
-            Some(Err(_)) => p.revents = POLLNVAL,
-            Some(Ok(f)) => match f.ops.host_fd() {
-                Some(h) => host.push((i, h)),
-                None => {
-                    p.revents = p.events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
-                }
-            },
-        }
-        if p.revents != 0 {
-            ready += 1;
-        }
-    }
-    if host.is_empty() {
-        if ready == 0 {
-            // Nothing here can become ready by itself: sleep until the
-            // timeout or a signal.
-            let r = match timeout {
-                Some(d) => t.shared.blocker.sleep_until(Instant::now() + d),
-                None => t.shared.blocker.wait_until(None, || None::<()>),
+    let deadline = timeout.map(|d| Instant::now() + d);
+    // Readiness of the sentry's own files; host descriptors are asked below.
+    let sentry_ready = |fds: &mut [Pollfd]| -> usize {
+        let mut ready = 0;
+        for (i, p) in fds.iter_mut().enumerate() {
+            p.revents = match &files[i] {
+                None => 0,
+                Some(Err(_)) => POLLNVAL,
+                Some(Ok(f)) if f.ops.host_fd().is_some() => 0,
+                Some(Ok(f)) => match f.ops.poll(f, p.events) {
+                    Some(r) => r,
+                    None => p.events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM),
+                },
             };
-            if r.is_err() {
-                return Err(Errno::ERESTARTNOHAND);
+            if p.revents != 0 {
+                ready += 1;
             }
         }
-        return Ok(ready);
-    }
-    let mut pfds: Vec<PollFd<'_>> = host
-        .iter()
-        .map(|&(i, h)| PollFd::new(h, PollFlags::from_bits_truncate(fds[i].events)))
-        .collect();
-    let to = if ready > 0 {
-        Some(nix::sys::time::TimeSpec::new(0, 0))
-    } else {
-        timeout.map(nix::sys::time::TimeSpec::from_duration)
+        ready
     };
-    // ppoll with the kick signal let in: a signal for the task ends the wait.
-    match nix::poll::ppoll(&mut pfds, to, Some(platform::hostkick::wait_mask())) {
-        Ok(_) => {}
-        Err(nix::errno::Errno::EINTR) => return Err(Errno::ERESTARTNOHAND),
-        Err(e) => return Err(Errno::from_code(e as i32)),
-    }
-    for (k, &(i, _)) in host.iter().enumerate() {
-        let r = pfds[k].revents().map_or(0, |r| r.bits());
-        fds[i].revents = r & (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
-        if fds[i].revents != 0 {
-            ready += 1;
+    let host: Vec<(usize, BorrowedFd<'_>)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f {
+            Some(Ok(f)) => f.ops.host_fd().map(|h| (i, h)),
+            _ => None,
+        })
+        .collect();
+    loop {
+        let mut ready = sentry_ready(fds);
+        let expired = deadline.is_some_and(|d| Instant::now() >= d);
+        if !host.is_empty() {
+            // Changes to the sentry's files wake this wait with a host kick.
+            if ready == 0 && !expired {
+                for f in files.iter().flatten().flatten() {
+                    if let Some(me) = crate::kernel::current_task() {
+                        f.ops.poll_register(f, &me);
+                    }
+                }
+            }
+            let mut pfds: Vec<PollFd<'_>> = host
+                .iter()
+                .map(|&(i, h)| PollFd::new(h, PollFlags::from_bits_truncate(fds[i].events)))
+                .collect();
+            let to = if ready > 0 || expired {
+                Some(nix::sys::time::TimeSpec::new(0, 0))
+            } else {
+                deadline.map(|d| {
+                    nix::sys::time::TimeSpec::from_duration(
+                        d.saturating_duration_since(Instant::now()),
+                    )
+                })
+            };
+            match nix::poll::ppoll(&mut pfds, to, Some(platform::hostkick::wait_mask())) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => {
+                    if t.shared.blocker.is_interrupted() {
+                        return Err(Errno::ERESTARTNOHAND);
+                    }
+                    // A wake-up for a sentry file: look again.
+                    continue;
+                }
+                Err(e) => return Err(Errno::from_code(e as i32)),
+            }
+            for (k, &(i, _)) in host.iter().enumerate() {
+                let r = pfds[k].revents().map_or(0, |r| r.bits());
+                fds[i].revents = r & (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
+                if fds[i].revents != 0 {
+                    ready += 1;
+                }
+            }
+            if ready > 0 || deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(ready);
+            }
+            continue;
+        }
+        if ready > 0 || expired {
+            return Ok(ready);
+        }
+        let me = crate::kernel::current_task().ok_or(Errno::EINTR)?;
+        for f in files.iter().flatten().flatten() {
+            f.ops.poll_register(f, &me);
+        }
+        let mut probe = fds.to_vec();
+        match t
+            .shared
+            .blocker
+            .wait_until(deadline, || (sentry_ready(&mut probe) > 0).then_some(()))
+        {
+            Ok(()) => continue,
+            Err(crate::kernel::blocker::Interrupted::TimedOut) => return Ok(sentry_ready(fds)),
+            Err(_) => return Err(Errno::ERESTARTNOHAND),
         }
     }
-    Ok(ready)
 }
 
 fn read_pollfds(t: &Task, addr: u64, n: u64) -> Result<Vec<Pollfd>, Errno> {

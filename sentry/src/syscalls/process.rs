@@ -98,16 +98,250 @@ pub fn execve(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 pub fn execveat(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    let flags = a[4] as u32;
+    let (dirfd, flags) = (fd_arg(a[0]), a[4] as u32);
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
     let path = read_path_maybe_empty(t, a[1])?;
-    if path.is_empty() {
-        return Err(Errno::ENOENT.with_msg("execveat with AT_EMPTY_PATH is not supported yet"));
-    }
+    let target = if path.is_empty() {
+        if flags & AT_EMPTY_PATH == 0 {
+            return Err(Errno::ENOENT);
+        }
+        crate::loader::ExecTarget::Fd(dirfd)
+    } else {
+        crate::loader::ExecTarget::Path {
+            dirfd,
+            path,
+            follow: flags & AT_SYMLINK_NOFOLLOW == 0,
+        }
+    };
     let argv = read_strings(t, a[2])?;
     let envp = read_strings(t, a[3])?;
-    crate::loader::exec(t, fd_arg(a[0]), &path, argv, envp)?;
+    crate::loader::exec_target(t, target, argv, envp)?;
+    Ok(0)
+}
+
+use crate::kernel::clone::{CloneArgs, CLONE_PARENT, CLONE_THREAD, CLONE_VFORK, CLONE_VM};
+
+/// clone(flags, stack, parent_tid, child_tid, tls) — the x86-64 order.
+pub fn clone(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let args = CloneArgs {
+        flags: a[0] & !0xff,
+        exit_signal: a[0] & 0xff,
+        stack: a[1],
+        parent_tid: a[2],
+        child_tid: a[3],
+        tls: a[4],
+        ..CloneArgs::default()
+    };
+    t.clone_task(&args).map(|tid| tid as u64)
+}
+
+pub fn fork(t: &mut Task, _a: &[u64; 6]) -> SysResult {
+    let args = CloneArgs {
+        exit_signal: SIGCHLD as u64,
+        ..CloneArgs::default()
+    };
+    t.clone_task(&args).map(|tid| tid as u64)
+}
+
+pub fn vfork(t: &mut Task, _a: &[u64; 6]) -> SysResult {
+    let args = CloneArgs {
+        flags: CLONE_VM | CLONE_VFORK,
+        exit_signal: SIGCHLD as u64,
+        ..CloneArgs::default()
+    };
+    t.clone_task(&args).map(|tid| tid as u64)
+}
+
+/// clone3(args, size): struct clone_args of 64 bytes or more.
+pub fn clone3(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let size = a[1] as usize;
+    if size < 64 {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let mut raw = vec![0u8; size];
+    t.mm().copy_in(a[0], &mut raw)?;
+    // Fields this kernel does not know must be zero.
+    if raw[88.min(size)..].iter().any(|&b| b != 0) {
+        return Err(Errno::E2BIG);
+    }
+    let word = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    let args = CloneArgs {
+        flags: word(0),
+        pidfd: word(1),
+        child_tid: word(2),
+        parent_tid: word(3),
+        exit_signal: word(4),
+        stack: word(5),
+        stack_size: word(6),
+        tls: word(7),
+    };
+    let set_tid_size = if size >= 80 { word(9) } else { 0 };
+    if set_tid_size != 0 {
+        return Err(Errno::EINVAL.with_msg("clone3 set_tid is not supported"));
+    }
+    if args.flags & 0xff != 0 || args.exit_signal & !0xff != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if (args.stack == 0) != (args.stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    if args.flags & (CLONE_THREAD | CLONE_PARENT) != 0 && args.exit_signal != 0 {
+        return Err(Errno::EINVAL);
+    }
+    t.clone_task(&args).map(|tid| tid as u64)
+}
+
+const WNOHANG: u32 = 1;
+const WUNTRACED: u32 = 2;
+const WEXITED: u32 = 4;
+const WCONTINUED: u32 = 8;
+const WNOWAIT: u32 = 0x0100_0000;
+const WNOTHREAD: u32 = 0x2000_0000;
+const WALL: u32 = 0x4000_0000;
+const WCLONE: u32 = 0x8000_0000;
+
+/// Which children a wait is for.
+#[derive(Clone, Copy)]
+enum WaitFor {
+    Any,
+    Pid(i32),
+    Pgid(i32),
+}
+
+/// A child that can be reported.
+struct Waited {
+    pid: i32,
+    status: crate::kernel::ExitStatus,
+}
+
+/// Finds (and, unless WNOWAIT, reaps) an exited child matching `which`;
+/// blocks unless WNOHANG. Ok(None) means WNOHANG and nothing to report.
+fn do_wait(t: &mut Task, which: WaitFor, options: u32) -> Result<Option<Waited>, Errno> {
+    let my_pgid = t.tg.pgid();
+    let tg = t.tg.clone();
+    let kernel = t.kernel.clone();
+    let matches = |c: &crate::kernel::ThreadGroup| {
+        let id_ok = match which {
+            WaitFor::Any => true,
+            WaitFor::Pid(p) => c.pid == p,
+            WaitFor::Pgid(0) => c.pgid() == my_pgid,
+            WaitFor::Pgid(g) => c.pgid() == g,
+        };
+        // Without __WALL, "clone" children (exit signal other than SIGCHLD)
+        // are waited for only with __WCLONE, and the others only without.
+        let kind_ok =
+            options & WALL != 0 || ((c.exit_signal != SIGCHLD) == (options & WCLONE != 0));
+        id_ok && kind_ok
+    };
+    let check = || -> Option<Result<Option<Waited>, Errno>> {
+        let mut children = tg.children.lock().unwrap_or_else(|e| e.into_inner());
+        let candidates: Vec<usize> = (0..children.len())
+            .filter(|&i| matches(&children[i]))
+            .collect();
+        if candidates.is_empty() {
+            return Some(Err(Errno::ECHILD));
+        }
+        if options & WEXITED != 0 {
+            for &i in &candidates {
+                if children[i].is_zombie() {
+                    let c = children[i].clone();
+                    let status = c.exiting().unwrap_or(crate::kernel::ExitStatus::Code(0));
+                    if options & WNOWAIT == 0 {
+                        children.remove(i);
+                        kernel.release_group(c.pid);
+                    }
+                    return Some(Ok(Some(Waited { pid: c.pid, status })));
+                }
+            }
+        }
+        if options & WNOHANG != 0 {
+            return Some(Ok(None));
+        }
+        None
+    };
+    match t.shared.blocker.wait_until(None, check) {
+        Ok(r) => r,
+        Err(_) => Err(Errno::ERESTARTSYS),
+    }
+}
+
+fn wait_status(s: crate::kernel::ExitStatus) -> i32 {
+    match s {
+        crate::kernel::ExitStatus::Code(c) => (c & 0xff) << 8,
+        crate::kernel::ExitStatus::Signal { signo, core } => signo | if core { 0x80 } else { 0 },
+    }
+}
+
+/// wait4(pid, status, options, rusage). Stopped and continued children
+/// are not reported yet (job control comes later).
+pub fn wait4(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (pid, status_addr, options) = (a[0] as i32, a[1], a[2] as u32);
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let which = match pid {
+        -1 => WaitFor::Any,
+        0 => WaitFor::Pgid(0),
+        p if p > 0 => WaitFor::Pid(p),
+        i32::MIN => return Err(Errno::ESRCH),
+        p => WaitFor::Pgid(-p),
+    };
+    match do_wait(t, which, options | WEXITED)? {
+        None => Ok(0),
+        Some(w) => {
+            if status_addr != 0 {
+                t.mm().write_obj(status_addr, &wait_status(w.status))?;
+            }
+            if a[3] != 0 {
+                t.mm()
+                    .write_obj(a[3], &syscalls::types::Rusage::default())?;
+            }
+            Ok(w.pid as u64)
+        }
+    }
+}
+
+/// waitid(idtype, id, infop, options, rusage).
+pub fn waitid(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (idtype, id, infop, options) = (a[0] as u32, a[1] as i32, a[2], a[3] as u32);
+    if options & !(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)
+        != 0
+        || options & (WEXITED | WUNTRACED | WCONTINUED) == 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let which = match idtype {
+        0 => WaitFor::Any,
+        1 if id > 0 => WaitFor::Pid(id),
+        2 if id >= 0 => WaitFor::Pgid(id),
+        1 | 2 => return Err(Errno::EINVAL),
+        3 => return Err(Errno::EINVAL.with_msg("P_PIDFD needs pidfds, not supported yet")),
+        _ => return Err(Errno::EINVAL),
+    };
+    let r = do_wait(t, which, options)?;
+    if infop != 0 {
+        let info = match r {
+            None => syscalls::types::Siginfo::default(),
+            Some(w) => {
+                let (code, st) = match w.status {
+                    crate::kernel::ExitStatus::Code(c) => (1, c),
+                    crate::kernel::ExitStatus::Signal { signo, core } => {
+                        (if core { 3 } else { 2 }, signo)
+                    }
+                };
+                syscalls::types::Siginfo::sigchld(code, w.pid, t.creds.uid, st, 0, 0)
+            }
+        };
+        t.mm().write_obj(infop, &info)?;
+    }
+    if a[4] != 0 {
+        t.mm()
+            .write_obj(a[4], &syscalls::types::Rusage::default())?;
+    }
     Ok(0)
 }

@@ -53,6 +53,15 @@ pub trait FileOps: Send + Sync {
     fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         None
     }
+
+    /// poll(2) events now ready among `events` (plus POLLERR/POLLHUP);
+    /// None for files that are always ready for reading and writing.
+    fn poll(&self, _file: &File, _events: i16) -> Option<i16> {
+        None
+    }
+
+    /// Makes `task` be woken when the file's readiness may have changed.
+    fn poll_register(&self, _file: &File, _task: &std::sync::Arc<crate::kernel::TaskShared>) {}
 }
 
 pub struct File {
@@ -69,6 +78,38 @@ pub struct File {
 /// Status flags F_SETFL may change.
 const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 
+/// Writable open files per inode (by address): exec refuses a file someone
+/// has open for writing (ETXTBSY).
+static WRITERS: std::sync::LazyLock<Mutex<std::collections::HashMap<usize, u32>>> =
+    std::sync::LazyLock::new(|| Mutex::new(std::collections::HashMap::new()));
+
+fn inode_key(inode: &InodeRef) -> usize {
+    Arc::as_ptr(inode) as *const () as usize
+}
+
+/// Whether some open file has `inode` open for writing.
+pub fn open_for_writing(inode: &InodeRef) -> bool {
+    WRITERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains_key(&inode_key(inode))
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        if self.writable() {
+            let mut w = WRITERS.lock().unwrap_or_else(|e| e.into_inner());
+            let k = inode_key(&self.inode);
+            if let Some(n) = w.get_mut(&k) {
+                *n -= 1;
+                if *n == 0 {
+                    w.remove(&k);
+                }
+            }
+        }
+    }
+}
+
 impl File {
     pub fn new(
         ops: Box<dyn FileOps>,
@@ -76,6 +117,14 @@ impl File {
         path: Option<Path>,
         flags: u32,
     ) -> Arc<File> {
+        let writable = flags & O_PATH == 0 && matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR);
+        if writable {
+            *WRITERS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(inode_key(&inode))
+                .or_insert(0) += 1;
+        }
         Arc::new(File {
             ops,
             inode,

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use dentry::Dentry;
 pub use fd_table::{FdTable, MAX_FDS};
-pub use file::{File, FileOps};
+pub use file::{open_for_writing, File, FileOps};
 pub use inode::{Attr, DirEntry, FileType, Inode, InodeRef, Owner, SetAttr, StatFs, Time, TimeSet};
 pub use mount::{Mount, MountNamespace};
 pub use path::{FsContext, Lookup, Path, MAX_SYMLINKS, NAME_MAX, PATH_MAX};

@@ -1,0 +1,320 @@
+//! Pipes: a 64 KiB buffer between a read end and a write end, with Linux's
+//! rules: reads block while empty and writers exist, EOF once none do;
+//! writes of up to PIPE_BUF bytes are atomic; writing with no reader gives
+//! EPIPE and SIGPIPE.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use syscalls::consts::*;
+use syscalls::types::Siginfo;
+use syscalls::Errno;
+
+use crate::kernel::{current_task, TaskShared};
+use crate::vfs::{anon_dev, Attr, File, FileOps, FileType, Inode, Owner, Time};
+
+/// Default capacity (Linux: 16 pages).
+pub const PIPE_CAPACITY: usize = 65536;
+/// Writes up to this size are atomic.
+pub const PIPE_BUF: usize = 4096;
+
+pub const POLLIN: i16 = 0x001;
+pub const POLLOUT: i16 = 0x004;
+pub const POLLERR: i16 = 0x008;
+pub const POLLHUP: i16 = 0x010;
+
+#[derive(Default)]
+struct State {
+    buf: VecDeque<u8>,
+    readers: usize,
+    writers: usize,
+    /// Tasks sleeping on this pipe (reading, writing, polling).
+    waiters: Vec<Weak<TaskShared>>,
+}
+
+pub struct Pipe {
+    state: Mutex<State>,
+    inode: Arc<PipeInode>,
+}
+
+impl Pipe {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wake_all(s: &mut State) {
+        s.waiters.retain(|w| match w.upgrade() {
+            Some(t) => {
+                t.wake();
+                true
+            }
+            None => false,
+        });
+    }
+
+    /// Registers the current task to be woken when the pipe changes.
+    pub fn add_waiter(&self, t: &Arc<TaskShared>) {
+        let mut s = self.lock();
+        if !s.waiters.iter().any(|w| w.as_ptr() == Arc::as_ptr(t)) {
+            s.waiters.push(Arc::downgrade(t));
+        }
+    }
+
+    /// poll(2) events for an end.
+    fn readiness(&self, write: bool) -> i16 {
+        let s = self.lock();
+        if write {
+            if s.readers == 0 {
+                POLLOUT | POLLERR
+            } else if PIPE_CAPACITY - s.buf.len() >= PIPE_BUF {
+                POLLOUT
+            } else {
+                0
+            }
+        } else {
+            let mut r = 0;
+            if !s.buf.is_empty() {
+                r |= POLLIN;
+            }
+            if s.writers == 0 {
+                r |= POLLHUP;
+            }
+            r
+        }
+    }
+}
+
+/// A new pipe: (read end, write end).
+pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
+    static INO: AtomicU64 = AtomicU64::new(1);
+    let inode = Arc::new(PipeInode {
+        ino: INO.fetch_add(1, Ordering::Relaxed),
+        dev: *PIPEFS_DEV,
+        owner,
+        created: Time::now(),
+    });
+    let pipe = Arc::new(Pipe {
+        state: Mutex::new(State {
+            readers: 1,
+            writers: 1,
+            ..State::default()
+        }),
+        inode: inode.clone(),
+    });
+    let keep = flags & O_NONBLOCK;
+    let r = File::new(
+        Box::new(PipeEnd {
+            pipe: pipe.clone(),
+            write: false,
+        }),
+        inode.clone(),
+        None,
+        O_RDONLY | keep,
+    );
+    let w = File::new(
+        Box::new(PipeEnd { pipe, write: true }),
+        inode,
+        None,
+        O_WRONLY | keep,
+    );
+    (r, w)
+}
+
+static PIPEFS_DEV: std::sync::LazyLock<u64> = std::sync::LazyLock::new(anon_dev);
+
+/// The inode behind both ends (fstat shows a FIFO).
+pub struct PipeInode {
+    ino: u64,
+    dev: u64,
+    owner: Owner,
+    created: Time,
+}
+
+impl Inode for PipeInode {
+    fn file_type(&self) -> FileType {
+        FileType::Fifo
+    }
+
+    fn attr(&self) -> Result<Attr, Errno> {
+        Ok(Attr {
+            ino: self.ino,
+            dev: self.dev,
+            mode: S_IFIFO | 0o600,
+            nlink: 1,
+            uid: self.owner.uid,
+            gid: self.owner.gid,
+            blksize: 4096,
+            atime: self.created,
+            mtime: self.created,
+            ctime: self.created,
+            ..Attr::default()
+        })
+    }
+
+    fn open(self: Arc<Self>, _flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+        Err(Errno::ENXIO)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+pub struct PipeEnd {
+    pipe: Arc<Pipe>,
+    write: bool,
+}
+
+impl PipeEnd {
+    /// Sleeps until `ready` holds, or the task is interrupted.
+    fn wait(&self, ready: impl FnMut() -> bool) -> Result<(), Errno> {
+        let mut ready = ready;
+        let Some(me) = current_task() else {
+            return Err(Errno::EAGAIN);
+        };
+        self.pipe.add_waiter(&me);
+        me.blocker
+            .wait_until(None, || ready().then_some(()))
+            .map_err(|_| Errno::ERESTARTSYS)
+    }
+}
+
+impl FileOps for PipeEnd {
+    fn read(&self, file: &File, buf: &mut [u8], _off: u64) -> Result<usize, Errno> {
+        if self.write {
+            return Err(Errno::EBADF);
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            {
+                let mut s = self.pipe.lock();
+                if !s.buf.is_empty() {
+                    let n = buf.len().min(s.buf.len());
+                    for (i, b) in s.buf.drain(..n).enumerate() {
+                        buf[i] = b;
+                    }
+                    Pipe::wake_all(&mut s);
+                    return Ok(n);
+                }
+                if s.writers == 0 {
+                    return Ok(0);
+                }
+            }
+            if file.flags() & O_NONBLOCK != 0 {
+                return Err(Errno::EAGAIN);
+            }
+            let p = &self.pipe;
+            self.wait(|| {
+                let s = p.lock();
+                !s.buf.is_empty() || s.writers == 0
+            })?;
+        }
+    }
+
+    fn write(&self, file: &File, buf: &[u8], _off: u64) -> Result<usize, Errno> {
+        if !self.write {
+            return Err(Errno::EBADF);
+        }
+        let atomic = buf.len() <= PIPE_BUF;
+        let mut done = 0;
+        loop {
+            {
+                let mut s = self.pipe.lock();
+                if s.readers == 0 {
+                    drop(s);
+                    if let Some(me) = current_task() {
+                        me.send_signal(Siginfo::kill(SIGPIPE, 0, 0, 0));
+                    }
+                    return if done > 0 {
+                        Ok(done)
+                    } else {
+                        Err(Errno::EPIPE)
+                    };
+                }
+                let room = PIPE_CAPACITY - s.buf.len();
+                let left = buf.len() - done;
+                if room > 0 && (!atomic || room >= left) {
+                    let n = room.min(left);
+                    s.buf.extend(&buf[done..done + n]);
+                    done += n;
+                    Pipe::wake_all(&mut s);
+                    if done == buf.len() {
+                        return Ok(done);
+                    }
+                }
+            }
+            if file.flags() & O_NONBLOCK != 0 {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            let p = &self.pipe;
+            let need = if atomic { buf.len() - done } else { 1 };
+            match self.wait(|| {
+                let s = p.lock();
+                s.readers == 0 || PIPE_CAPACITY - s.buf.len() >= need
+            }) {
+                Ok(()) => {}
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => return Ok(done),
+            }
+        }
+    }
+
+    fn seekable(&self) -> bool {
+        false
+    }
+
+    fn may_block(&self) -> bool {
+        true
+    }
+
+    fn ioctl(
+        &self,
+        _file: &File,
+        task: &mut crate::kernel::Task,
+        cmd: u32,
+        arg: u64,
+    ) -> Result<u64, Errno> {
+        match cmd {
+            FIONREAD => {
+                let n = self.pipe.lock().buf.len() as i32;
+                task.mm().write_obj(arg, &n)?;
+                Ok(0)
+            }
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+
+    fn poll(&self, _file: &File, events: i16) -> Option<i16> {
+        Some(self.pipe.readiness(self.write) & (events | POLLERR | POLLHUP))
+    }
+
+    fn poll_register(&self, _file: &File, task: &Arc<TaskShared>) {
+        self.pipe.add_waiter(task);
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        let mut s = self.pipe.lock();
+        if self.write {
+            s.writers -= 1;
+        } else {
+            s.readers -= 1;
+        }
+        Pipe::wake_all(&mut s);
+    }
+}
+
+impl std::fmt::Debug for PipeEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "pipe:[{}]", self.pipe.inode.ino)
+    }
+}

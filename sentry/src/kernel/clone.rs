@@ -1,0 +1,221 @@
+//! clone(2), clone3(2), fork(2), vfork(2): new tasks and processes.
+
+use std::sync::Arc;
+
+use syscalls::Errno;
+
+use super::task::{TaskSeed, TaskShared, VforkDone};
+use super::{Task, ThreadGroup};
+
+pub const CLONE_VM: u64 = 0x0000_0100;
+pub const CLONE_FS: u64 = 0x0000_0200;
+pub const CLONE_FILES: u64 = 0x0000_0400;
+pub const CLONE_SIGHAND: u64 = 0x0000_0800;
+pub const CLONE_PIDFD: u64 = 0x0000_1000;
+pub const CLONE_PTRACE: u64 = 0x0000_2000;
+pub const CLONE_VFORK: u64 = 0x0000_4000;
+pub const CLONE_PARENT: u64 = 0x0000_8000;
+pub const CLONE_THREAD: u64 = 0x0001_0000;
+pub const CLONE_NEWNS: u64 = 0x0002_0000;
+pub const CLONE_SYSVSEM: u64 = 0x0004_0000;
+pub const CLONE_SETTLS: u64 = 0x0008_0000;
+pub const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
+pub const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
+pub const CLONE_DETACHED: u64 = 0x0040_0000;
+pub const CLONE_UNTRACED: u64 = 0x0080_0000;
+pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+pub const CLONE_NEWCGROUP: u64 = 0x0200_0000;
+pub const CLONE_NEWUTS: u64 = 0x0400_0000;
+pub const CLONE_NEWIPC: u64 = 0x0800_0000;
+pub const CLONE_NEWUSER: u64 = 0x1000_0000;
+pub const CLONE_NEWPID: u64 = 0x2000_0000;
+pub const CLONE_NEWNET: u64 = 0x4000_0000;
+pub const CLONE_IO: u64 = 0x8000_0000;
+pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+pub const CLONE_NEWTIME: u64 = 0x0000_0080;
+
+const NAMESPACES: u64 = CLONE_NEWNS
+    | CLONE_NEWCGROUP
+    | CLONE_NEWUTS
+    | CLONE_NEWIPC
+    | CLONE_NEWUSER
+    | CLONE_NEWPID
+    | CLONE_NEWNET
+    | CLONE_NEWTIME;
+
+/// The arguments of clone3 (clone's are mapped onto them).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CloneArgs {
+    pub flags: u64,
+    pub pidfd: u64,
+    pub child_tid: u64,
+    pub parent_tid: u64,
+    pub exit_signal: u64,
+    /// Lowest address of the new stack (clone3) or its top (clone, with
+    /// stack_size 0).
+    pub stack: u64,
+    pub stack_size: u64,
+    pub tls: u64,
+}
+
+impl Task {
+    /// Creates a new task as clone(2) does; returns its tid.
+    pub fn clone_task(&mut self, a: &CloneArgs) -> Result<i32, Errno> {
+        let f = a.flags;
+        if f & CLONE_SIGHAND != 0 && f & CLONE_VM == 0 {
+            return Err(Errno::EINVAL);
+        }
+        if f & CLONE_THREAD != 0 && f & CLONE_SIGHAND == 0 {
+            return Err(Errno::EINVAL);
+        }
+        if f & CLONE_FS != 0 && f & CLONE_NEWNS != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if f & CLONE_THREAD != 0 && f & (CLONE_NEWUSER | CLONE_NEWPID) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if f & CLONE_SIGHAND != 0 && f & CLONE_CLEAR_SIGHAND != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if f & (CLONE_PARENT | CLONE_THREAD) != 0 && self.tg.pid == 1 && f & CLONE_THREAD == 0 {
+            // A pid namespace's init has no parent to share.
+            return Err(Errno::EINVAL);
+        }
+        if a.exit_signal > 64 {
+            return Err(Errno::EINVAL);
+        }
+        if f & NAMESPACES != 0 {
+            return Err(
+                Errno::EPERM.with_msg("new namespaces inside the sandbox are not supported")
+            );
+        }
+        if f & (CLONE_PIDFD | CLONE_INTO_CGROUP) != 0 {
+            return Err(
+                Errno::EINVAL.with_msg("CLONE_PIDFD and CLONE_INTO_CGROUP are not supported yet")
+            );
+        }
+
+        let kernel = self.kernel.clone();
+        let tid = kernel.alloc_tid();
+        let mm = if f & CLONE_VM != 0 {
+            self.mm().clone()
+        } else {
+            let space = kernel.platform.new_address_space().map_err(|e| {
+                tracing::error!("new address space: {e}");
+                Errno::ENOMEM
+            })?;
+            Arc::new(self.mm().fork(space)?)
+        };
+        let files = if f & CLONE_FILES != 0 {
+            self.files.clone()
+        } else {
+            self.files.fork()
+        };
+        let fs = if f & CLONE_FS != 0 {
+            self.fs.clone()
+        } else {
+            self.fs.fork()
+        };
+        let tg = if f & CLONE_THREAD != 0 {
+            self.tg.clone()
+        } else {
+            let sighand = if f & CLONE_SIGHAND != 0 {
+                self.tg.sighand.clone()
+            } else {
+                let h = self.tg.sighand.copy();
+                if f & CLONE_CLEAR_SIGHAND != 0 {
+                    h.reset_for_exec();
+                }
+                Arc::new(h)
+            };
+            let parent = if f & CLONE_PARENT != 0 {
+                self.tg
+                    .parent
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+            } else {
+                Some(self.tg.clone())
+            };
+            let g = ThreadGroup::new(
+                tid,
+                parent.clone(),
+                sighand,
+                a.exit_signal as i32,
+                Some(&self.tg),
+                kernel.initial_limits,
+            );
+            if let Some(p) = &parent {
+                p.children
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(g.clone());
+            }
+            kernel.register_group(g.clone());
+            g
+        };
+
+        let mut cpu = self.cpu.clone();
+        cpu.regs.rax = 0;
+        if a.stack != 0 {
+            cpu.regs.rsp = a.stack + a.stack_size;
+        }
+        if f & CLONE_SETTLS != 0 {
+            if a.tls >= platform::TASK_SIZE {
+                return Err(Errno::EPERM);
+            }
+            cpu.regs.fs_base = a.tls;
+        }
+        // The child starts with the FP state a new program has; the
+        // parent's is not copied yet.
+        cpu.fp_reset = true;
+
+        if f & CLONE_PARENT_SETTID != 0 {
+            self.mm().write_obj(a.parent_tid, &tid)?;
+        }
+        if f & CLONE_CHILD_SETTID != 0 {
+            mm.write_obj(a.child_tid, &tid)?;
+        }
+        let vfork_done = (f & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
+        let shared = TaskShared::new(tid, self.sigmask());
+        // Counted in its group before it runs, so the group cannot look
+        // empty (and exit) while the new thread starts.
+        tg.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(shared.clone());
+        let seed = TaskSeed {
+            kernel: kernel.clone(),
+            shared,
+            tg,
+            mm,
+            fs,
+            files,
+            creds: self.creds.clone(),
+            cpu,
+            clear_child_tid: if f & CLONE_CHILD_CLEARTID != 0 {
+                a.child_tid
+            } else {
+                0
+            },
+            vfork_done: vfork_done.clone(),
+        };
+        seed.start()?;
+        if let Some(v) = vfork_done {
+            // The parent sleeps until the child execs or exits; only its own
+            // process's exit can cut that short.
+            while !v.is_done() {
+                let _ = self
+                    .shared
+                    .blocker
+                    .wait_until(None, || v.is_done().then_some(()));
+                if self.tg.exiting().is_some() {
+                    break;
+                }
+                self.shared.blocker.clear_interrupt();
+            }
+        }
+        Ok(tid)
+    }
+}
