@@ -172,6 +172,10 @@ pub trait Context {
     /// Forgets everything this context holds in `mm` (called before the
     /// address space is dropped or when the task leaves it for good).
     fn release(&mut self, mm: &Arc<dyn AddressSpace>);
+    /// The application's FP/SSE/AVX state as of the last `switch`, as an
+    /// XSAVE image (the layout Linux puts in signal frames, software
+    /// reserved bytes included).
+    fn fp_state(&mut self, mm: &Arc<dyn AddressSpace>) -> Result<Vec<u8>>;
 }
 
 /// Kicks a context out of [`Context::switch`]. If the context is not in

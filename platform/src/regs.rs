@@ -54,6 +54,9 @@ pub struct CpuState {
     /// Set by the sentry when the application's FP/SSE/AVX state must be
     /// reset to the initial state before the next switch (exec).
     pub fp_reset: bool,
+    /// An XSAVE image to load before the next switch (signal return, a
+    /// forked child inheriting its parent's state).
+    pub fp_load: Option<Vec<u8>>,
 }
 
 impl CpuState {
@@ -72,6 +75,7 @@ impl CpuState {
                 ..Regs::default()
             },
             fp_reset: true,
+            fp_load: None,
         }
     }
 }

@@ -113,3 +113,35 @@ fn many_address_spaces_come_and_go() {
         drop(mm);
     }
 }
+
+#[test]
+fn fp_state_round_trips() {
+    let env = env();
+    // movq xmm0, rax (rax = 0x1122334455667788) ; syscall ; syscall
+    let code = [
+        0x48, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, // mov rax, imm64
+        0x66, 0x48, 0x0f, 0x6e, 0xc0, // movq xmm0, rax
+        0x0f, 0x05, // syscall
+        0x66, 0x48, 0x0f, 0x7e, 0xc0, // movq rax, xmm0
+        0x0f, 0x05, // syscall
+    ];
+    let mm = load(&env, &code);
+    let mut ctx = env.plat.new_context().unwrap();
+    let mut cpu = CpuState::new_program(CODE, STACK + 4096);
+    assert_eq!(ctx.switch(&mm, &mut cpu).unwrap(), Exit::Syscall);
+    let image = ctx.fp_state(&mm).unwrap();
+    assert!(
+        image.len() >= 576,
+        "XSAVE image has the legacy area and header"
+    );
+    // xmm0 lives at offset 160 of the legacy area.
+    assert_eq!(&image[160..168], &0x1122334455667788u64.to_le_bytes());
+    // Change xmm0 through a loaded image; the program reads it back.
+    let mut changed = image.clone();
+    changed[160..168].copy_from_slice(&0xdeadbeefu64.to_le_bytes());
+    cpu.fp_load = Some(changed);
+    assert_eq!(ctx.switch(&mm, &mut cpu).unwrap(), Exit::Syscall);
+    // At a syscall stop rax holds -ENOSYS; the value the program left in
+    // rax is the syscall number.
+    assert_eq!(cpu.regs.orig_rax, 0xdeadbeef);
+}

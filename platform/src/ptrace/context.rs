@@ -146,6 +146,13 @@ impl Context for PtraceContext {
             sys::reset_fpregs(tid).map_err(|e| Error::host("ptrace(SETFPREGS)", e))?;
             cpu.fp_reset = false;
         }
+        if let Some(image) = cpu.fp_load.take() {
+            // A bad image (from a corrupt signal frame) is the application's
+            // problem: the kernel refuses it and the old state stays.
+            if let Err(e) = sys::set_xstate(tid, &image) {
+                tracing::debug!("loading FP state: {e}");
+            }
+        }
         let mut regs = cpu.regs;
         // Never let the host restart a syscall it saw: the sentry owns that.
         regs.orig_rax = u64::MAX;
@@ -170,6 +177,12 @@ impl Context for PtraceContext {
 
     fn interrupter(&self) -> Arc<dyn Interrupter> {
         self.interrupter.clone()
+    }
+
+    fn fp_state(&mut self, mm: &Arc<dyn AddressSpace>) -> Result<Vec<u8>> {
+        let mm = downcast(mm);
+        let owned = self.stub_in(&mm)?;
+        sys::get_xstate(owned.thread.tid).map_err(|e| self_gone(e, "ptrace(GETREGSET)"))
     }
 
     fn release(&mut self, mm: &Arc<dyn AddressSpace>) {

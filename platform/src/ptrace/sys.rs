@@ -45,6 +45,50 @@ pub(crate) fn set_regs(tid: Tid, regs: &Regs) -> Result<(), Errno> {
     Ok(())
 }
 
+const NT_X86_XSTATE: libc::c_int = 0x202;
+/// Large enough for any XSAVE layout of the CPUs we run on (AMX excluded).
+const XSTATE_MAX: usize = 16384;
+
+/// The tracee's XSAVE image (PTRACE_GETREGSET NT_X86_XSTATE).
+pub(crate) fn get_xstate(tid: Tid) -> Result<Vec<u8>, Errno> {
+    let mut buf = vec![0u8; XSTATE_MAX];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: the kernel writes at most iov_len bytes into buf and updates
+    // iov_len to the size it wrote.
+    check(unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETREGSET,
+            tid,
+            NT_X86_XSTATE as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec,
+        )
+    })?;
+    buf.truncate(iov.iov_len);
+    Ok(buf)
+}
+
+/// Loads an XSAVE image into the tracee (PTRACE_SETREGSET NT_X86_XSTATE).
+pub(crate) fn set_xstate(tid: Tid, image: &[u8]) -> Result<(), Errno> {
+    let mut iov = libc::iovec {
+        iov_base: image.as_ptr() as *mut libc::c_void,
+        iov_len: image.len(),
+    };
+    // SAFETY: the kernel reads at most iov_len bytes from the image, which
+    // outlives the call; it does not write through the pointer.
+    check(unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETREGSET,
+            tid,
+            NT_X86_XSTATE as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec,
+        )
+    })?;
+    Ok(())
+}
+
 /// Resets the x87/SSE state to what a new program starts with (`execve`).
 pub(crate) fn reset_fpregs(tid: Tid) -> Result<(), Errno> {
     // SAFETY: an all-zero user_fpregs_struct is a valid value of a plain C struct.

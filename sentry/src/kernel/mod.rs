@@ -5,6 +5,7 @@ pub mod clone;
 pub mod futex;
 pub mod hostcall;
 pub mod rand;
+pub mod sigframe;
 pub mod signal;
 mod task;
 mod thread_group;

@@ -10,6 +10,7 @@ use syscalls::types::{Rlimit, Siginfo};
 use syscalls::Errno;
 
 use super::blocker::Blocker;
+use super::sigframe::{self, StackT};
 use super::signal::{bit, default_action, DefaultAction, Pending, SigHand, SIG_DFL, SIG_IGN};
 use super::{Kernel, ThreadGroup};
 use crate::mm::{FaultError, MemoryManager};
@@ -228,6 +229,11 @@ pub struct Task {
     restart: Option<Errno>,
     /// How restart_syscall resumes an interrupted sleep.
     pub restart_block: Option<RestartBlock>,
+    /// The alternate signal stack (sigaltstack).
+    pub altstack: StackT,
+    /// The mask to restore after a handler, when a syscall (sigsuspend,
+    /// ppoll, pselect) runs with a temporary one.
+    pub saved_mask: Option<u64>,
 }
 
 /// What restart_syscall(2) resumes (Linux's restart_block).
@@ -313,6 +319,11 @@ impl Task {
             vfork_done: seed.vfork_done,
             restart: None,
             restart_block: None,
+            altstack: StackT {
+                flags: SS_DISABLE,
+                ..StackT::default()
+            },
+            saved_mask: None,
         })
     }
 
@@ -400,10 +411,12 @@ impl Task {
                             FaultError::Unmapped => 1,   // SEGV_MAPERR
                             FaultError::Protection => 2, // SEGV_ACCERR
                         };
-                        self.fatal_signal(SIGSEGV, code, addr);
+                        self.force_signal(Siginfo::fault(SIGSEGV, code, addr));
                     }
                 }
-                Ok(Exit::Signal(info)) => self.fatal_signal(info.signo, info.code, info.addr),
+                Ok(Exit::Signal(info)) => {
+                    self.force_signal(Siginfo::fault(info.signo, info.code, info.addr))
+                }
                 Ok(Exit::Interrupted) => {}
                 Err(e) => {
                     tracing::error!(tid = self.tid, "platform failed: {e}");
@@ -460,6 +473,7 @@ impl Task {
     /// a handler is dropped (and logged) until signal frames arrive.
     fn handle_signals(&mut self) {
         self.shared.blocker.clear_interrupt();
+        let mut handled = false;
         while let Some(info) = self.next_signal() {
             let sig = info.si_signo;
             let act = self.tg.sighand.action(sig);
@@ -475,6 +489,9 @@ impl Task {
                         );
                     }
                     d => {
+                        if d == DefaultAction::Core {
+                            self.log_core(sig);
+                        }
                         self.tg.start_exit(ExitStatus::Signal {
                             signo: sig,
                             core: d == DefaultAction::Core,
@@ -483,16 +500,15 @@ impl Task {
                     }
                 },
                 _ => {
-                    tracing::warn!(
-                        tid = self.tid,
-                        sig,
-                        "signal handlers are not called yet: dropped"
-                    );
+                    if !self.setup_frame(&info, act) {
+                        return;
+                    }
+                    handled = true;
                 }
             }
         }
         if let Some(e) = self.restart.take() {
-            if !self.should_exit() {
+            if !self.should_exit() && !handled {
                 // No handler ran: the syscall starts over, or resumes
                 // through restart_syscall.
                 self.cpu.regs.rip -= 2;
@@ -503,36 +519,153 @@ impl Task {
                 };
             }
         }
-    }
-
-    /// A synchronous fault signal. Without handler delivery yet, the default
-    /// action applies: terminate with a core dump.
-    fn fatal_signal(&mut self, signo: i32, code: i32, addr: u64) {
-        tracing::debug!(
-            tid = self.tid,
-            signo,
-            code,
-            addr = format_args!("{addr:#x}"),
-            rip = format_args!("{:#x}", self.cpu.regs.rip),
-            "fatal signal"
-        );
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            tracing::debug!(regs = ?self.cpu.regs, "registers at the fatal signal");
-            for (start, v) in self.mm.vmas() {
-                tracing::debug!(
-                    "vma {start:#x}-{:#x} {:?} {}",
-                    v.end,
-                    v.prot,
-                    match &v.backing {
-                        crate::mm::Backing::Anon => "anon".to_string(),
-                        crate::mm::Backing::File { offset, .. } => format!("file@{offset:#x}"),
-                        crate::mm::Backing::Shared { offset, .. } => format!("shared@{offset:#x}"),
-                    }
-                );
+        if !handled {
+            if let Some(m) = self.saved_mask.take() {
+                self.set_sigmask(m);
             }
         }
-        let core = matches!(default_action(signo), DefaultAction::Core);
-        self.tg.start_exit(ExitStatus::Signal { signo, core });
+    }
+
+    /// Whether `sp` is on the alternate signal stack.
+    pub fn on_altstack(&self, sp: u64) -> bool {
+        self.altstack.flags & SS_DISABLE == 0
+            && sp > self.altstack.sp
+            && sp - self.altstack.sp <= self.altstack.size
+    }
+
+    /// Builds a signal frame for a handler and points the registers at it.
+    /// Returns false if the frame could not be written (the task then gets
+    /// SIGSEGV).
+    fn setup_frame(&mut self, info: &Siginfo, act: syscalls::types::KernelSigaction) -> bool {
+        let sig = info.si_signo;
+        // An interrupted syscall returns EINTR, or restarts (SA_RESTART).
+        if let Some(e) = self.restart.take() {
+            let restart = e == Errno::ERESTARTNOINTR
+                || e == Errno::ERESTARTSYS && act.flags & SA_RESTART != 0;
+            if restart {
+                self.cpu.regs.rip -= 2;
+                self.cpu.regs.rax = self.cpu.regs.orig_rax;
+            } else {
+                self.cpu.regs.rax = Errno::EINTR.as_syscall_ret();
+            }
+        }
+        if act.flags & SA_RESTORER == 0 {
+            self.force_sigsegv(sig);
+            return false;
+        }
+        let fp = self
+            .ctx
+            .fp_state(self.mm.address_space())
+            .unwrap_or_default();
+        let fp = sigframe::frame_fpstate(&fp);
+        let old_mask = self.saved_mask.take().unwrap_or_else(|| self.sigmask());
+        let rsp = self.cpu.regs.rsp;
+        let on_alt = self.on_altstack(rsp);
+        let mut sp = rsp.wrapping_sub(128); // the red zone
+        let mut entering_alt = false;
+        if act.flags & SA_ONSTACK != 0 && self.altstack.flags & SS_DISABLE == 0 && !on_alt {
+            sp = self.altstack.sp + self.altstack.size;
+            entering_alt = true;
+        }
+        let fp_addr = (sp.wrapping_sub(fp.len() as u64)) & !63;
+        let frame = ((fp_addr.wrapping_sub(sigframe::FRAME_SIZE as u64)) & !15).wrapping_sub(8);
+        if entering_alt && !self.on_altstack(frame) {
+            self.force_sigsegv(sig);
+            return false;
+        }
+        let uc_stack = StackT {
+            sp: self.altstack.sp,
+            flags: if on_alt {
+                SS_ONSTACK
+            } else {
+                self.altstack.flags
+            },
+            size: self.altstack.size,
+        };
+        let fault = matches!(sig, SIGSEGV | SIGBUS) && info.si_code > 0;
+        let (trapno, cr2) = if fault { (14, info.fields[0]) } else { (0, 0) };
+        let bytes = sigframe::build_frame(
+            &self.cpu.regs,
+            info,
+            old_mask,
+            uc_stack,
+            act.restorer,
+            fp_addr,
+            trapno,
+            cr2,
+        );
+        if self.mm.copy_out(fp_addr, &fp).is_err() || self.mm.copy_out(frame, &bytes).is_err() {
+            self.force_sigsegv(sig);
+            return false;
+        }
+        let r = &mut self.cpu.regs;
+        r.rip = act.handler;
+        r.rsp = frame;
+        r.rdi = sig as u64;
+        r.rsi = frame + sigframe::INFO_OFFSET;
+        r.rdx = frame + sigframe::UC_OFFSET;
+        r.rax = 0;
+        // TF, DF, RF and AC are cleared for the handler.
+        r.eflags &= !(0x100 | 0x400 | 0x1_0000 | 0x4_0000);
+        // The handler starts with a clean FP state (Linux: fpu__clear_user_states).
+        self.cpu.fp_reset = true;
+        let mut mask = old_mask | act.mask;
+        if act.flags & SA_NODEFER == 0 {
+            mask |= bit(sig);
+        }
+        self.set_sigmask(mask);
+        if act.flags & SA_RESETHAND != 0 {
+            self.tg.sighand.lock()[(sig - 1) as usize] =
+                syscalls::types::KernelSigaction::default();
+        }
+        true
+    }
+
+    /// A frame could not be set up: SIGSEGV, which kills if the failing
+    /// signal was SIGSEGV itself.
+    fn force_sigsegv(&mut self, sig: i32) {
+        if sig == SIGSEGV {
+            self.tg.sighand.lock()[(SIGSEGV - 1) as usize] =
+                syscalls::types::KernelSigaction::default();
+        }
+        self.force_signal(Siginfo::kill(SIGSEGV, syscalls::types::SI_KERNEL, 0, 0));
+    }
+
+    /// A synchronous signal (a fault): delivered even if blocked or ignored,
+    /// by resetting it to the default action in that case, as Linux's
+    /// force_sig_info does.
+    pub fn force_signal(&mut self, info: Siginfo) {
+        let sig = info.si_signo;
+        let blocked = self.sigmask() & bit(sig) != 0;
+        let ignored = self.tg.sighand.action(sig).handler == SIG_IGN;
+        if blocked || ignored {
+            self.tg.sighand.lock()[(sig - 1) as usize] =
+                syscalls::types::KernelSigaction::default();
+            let m = self.sigmask() & !bit(sig);
+            self.set_sigmask(m);
+        }
+        self.shared.sig().pending.push(info);
+    }
+
+    /// Logs registers and mappings when a signal is about to kill the task
+    /// with a core dump (the sandbox writes no core files).
+    fn log_core(&self, sig: i32) {
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        tracing::debug!(tid = self.tid, sig, regs = ?self.cpu.regs, "fatal signal");
+        for (start, v) in self.mm.vmas() {
+            tracing::debug!(
+                "vma {start:#x}-{:#x} {:?} {}",
+                v.end,
+                v.prot,
+                match &v.backing {
+                    crate::mm::Backing::Anon => "anon".to_string(),
+                    crate::mm::Backing::File { offset, .. } => format!("file@{offset:#x}"),
+                    crate::mm::Backing::Shared { offset, .. } => format!("shared@{offset:#x}"),
+                }
+            );
+        }
     }
 
     /// Leaves: clear-child-tid wake, platform resources, the thread group.

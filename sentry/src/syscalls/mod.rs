@@ -53,7 +53,10 @@ mod handlers {
         arch_prctl, clone, clone3, execve, execveat, exit, exit_group, fork, set_robust_list,
         set_tid_address, vfork, wait4, waitid,
     };
-    pub use super::signal::{kill, rt_sigaction, rt_sigpending, rt_sigprocmask, tgkill, tkill};
+    pub use super::signal::{
+        kill, pause, rt_sigaction, rt_sigpending, rt_sigprocmask, rt_sigqueueinfo, rt_sigreturn,
+        rt_sigsuspend, rt_sigtimedwait, rt_tgsigqueueinfo, sigaltstack, tgkill, tkill,
+    };
     pub use super::stat::{
         access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fgetxattr,
         flistxattr, fremovexattr, fsetxattr, fstat, fstatfs, getxattr, lchown, lgetxattr,

@@ -8,6 +8,7 @@ use syscalls::types::{KernelSigaction, Siginfo, SI_TKILL, SI_USER};
 use syscalls::Errno;
 
 use super::SysResult;
+use crate::kernel::sigframe;
 use crate::kernel::signal::{bit, UNBLOCKABLE};
 use crate::kernel::{Task, ThreadGroup};
 
@@ -220,4 +221,281 @@ pub fn tkill(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 pub fn tgkill(t: &mut Task, a: &[u64; 6]) -> SysResult {
     signal_thread(t, Some(a[0] as i32), a[1] as i32, a[2] as i32)
+}
+
+/// EFLAGS bits a signal frame may change (Linux's FIX_EFLAGS).
+const FIX_EFLAGS: u64 = 0x5_0DD5;
+
+/// rt_sigreturn: restores what the frame saved. A frame that cannot be
+/// read or makes no sense kills the task with SIGSEGV, never the sentry.
+pub fn rt_sigreturn(t: &mut Task, _a: &[u64; 6]) -> SysResult {
+    let frame = t.cpu.regs.rsp.wrapping_sub(8);
+    let mut uc = vec![0u8; sigframe::UCONTEXT_SIZE];
+    if t.mm()
+        .copy_in(frame + sigframe::UC_OFFSET, &mut uc)
+        .is_err()
+    {
+        return bad_frame(t);
+    }
+    let r = sigframe::parse_ucontext(&uc);
+    // FP state first: a bad one makes the whole frame bad.
+    let fp = if r.fpstate == 0 {
+        None
+    } else {
+        let mut head = vec![0u8; 576];
+        if t.mm().copy_in(r.fpstate, &mut head).is_err() {
+            return bad_frame(t);
+        }
+        match sigframe::xstate_size(&head) {
+            Some(size) => {
+                let mut image = vec![0u8; size + 4];
+                if t.mm().copy_in(r.fpstate, &mut image).is_err() {
+                    return bad_frame(t);
+                }
+                let magic2 = u32::from_le_bytes(image[size..].try_into().expect("4 bytes"));
+                image.truncate(size);
+                if magic2 != sigframe::FP_XSTATE_MAGIC2 {
+                    // Treated as a legacy frame, like Linux does.
+                    image.truncate(512);
+                    image.resize(576, 0);
+                    image[512..520].copy_from_slice(&3u64.to_le_bytes());
+                }
+                Some(image)
+            }
+            None => {
+                let mut image = head;
+                image[464..512].fill(0);
+                image[512..576].fill(0);
+                // XSTATE_BV: x87 and SSE from the legacy area.
+                image[512..520].copy_from_slice(&3u64.to_le_bytes());
+                Some(image)
+            }
+        }
+    };
+    // The alternate stack comes back as sigaltstack would set it.
+    if set_altstack(t, &r.stack, r.regs.rsp).is_err() {
+        return bad_frame(t);
+    }
+    let cur = t.cpu.regs;
+    let mut regs = r.regs;
+    regs.fs_base = cur.fs_base;
+    regs.gs_base = cur.gs_base;
+    regs.cs = 0x33;
+    regs.ss = 0x2b;
+    regs.ds = cur.ds;
+    regs.es = cur.es;
+    regs.fs = cur.fs;
+    regs.gs = cur.gs;
+    regs.eflags = (cur.eflags & !FIX_EFLAGS) | (regs.eflags & FIX_EFLAGS);
+    regs.orig_rax = u64::MAX;
+    t.cpu.regs = regs;
+    match fp {
+        Some(image) => t.cpu.fp_load = Some(image),
+        None => t.cpu.fp_reset = true,
+    }
+    t.set_sigmask(r.mask & !UNBLOCKABLE);
+    t.restart_block = None;
+    // The syscall "returns" the restored rax.
+    Ok(t.cpu.regs.rax)
+}
+
+fn bad_frame(t: &mut Task) -> SysResult {
+    t.force_signal(Siginfo::kill(SIGSEGV, syscalls::types::SI_KERNEL, 0, 0));
+    Ok(t.cpu.regs.rax)
+}
+
+/// Installs `ss` as the alternate stack (sigaltstack's rules).
+fn set_altstack(t: &mut Task, ss: &sigframe::StackT, sp: u64) -> Result<(), Errno> {
+    if t.on_altstack(sp) {
+        // Changing the stack we run on is refused; an unchanged one is fine.
+        return if *ss == t.altstack
+            || ss.flags == SS_ONSTACK && ss.sp == t.altstack.sp && ss.size == t.altstack.size
+        {
+            Ok(())
+        } else {
+            Err(Errno::EPERM)
+        };
+    }
+    let mode = ss.flags & !(SS_AUTODISARM as i32);
+    match mode {
+        SS_DISABLE => {
+            t.altstack = sigframe::StackT {
+                flags: SS_DISABLE,
+                ..sigframe::StackT::default()
+            };
+        }
+        0 | SS_ONSTACK => {
+            if (ss.size as usize) < MINSIGSTKSZ {
+                return Err(Errno::ENOMEM);
+            }
+            t.altstack = sigframe::StackT {
+                sp: ss.sp,
+                flags: ss.flags & SS_AUTODISARM as i32,
+                size: ss.size,
+            };
+        }
+        _ => return Err(Errno::EINVAL),
+    }
+    Ok(())
+}
+
+pub fn sigaltstack(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (ss, old) = (a[0], a[1]);
+    let sp = t.cpu.regs.rsp;
+    let new = if ss != 0 {
+        let mut b = [0u8; 24];
+        t.mm().copy_in(ss, &mut b)?;
+        Some(sigframe::StackT {
+            sp: u64::from_le_bytes(b[0..8].try_into().expect("8")),
+            flags: i32::from_le_bytes(b[8..12].try_into().expect("4")),
+            size: u64::from_le_bytes(b[16..24].try_into().expect("8")),
+        })
+    } else {
+        None
+    };
+    if old != 0 {
+        let cur = t.altstack;
+        let flags = if t.on_altstack(sp) {
+            SS_ONSTACK
+        } else {
+            cur.flags
+        };
+        let mut b = [0u8; 24];
+        b[0..8].copy_from_slice(&cur.sp.to_le_bytes());
+        b[8..12].copy_from_slice(&flags.to_le_bytes());
+        b[16..24].copy_from_slice(&cur.size.to_le_bytes());
+        t.mm().copy_out(old, &b)?;
+    }
+    if let Some(n) = new {
+        if t.on_altstack(sp) {
+            return Err(Errno::EPERM);
+        }
+        set_altstack(t, &n, sp)?;
+    }
+    Ok(0)
+}
+
+/// rt_sigsuspend: waits for a signal with a temporary mask; returns EINTR
+/// once a handler has run.
+pub fn rt_sigsuspend(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    if a[1] != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let mask: u64 = t.mm().read_obj(a[0])?;
+    let old = t.sigmask();
+    t.saved_mask = Some(old);
+    t.set_sigmask(mask);
+    let _ = t.shared.blocker.wait_until(None, || None::<()>);
+    Err(Errno::ERESTARTNOHAND)
+}
+
+pub fn pause(t: &mut Task, _a: &[u64; 6]) -> SysResult {
+    let _ = t.shared.blocker.wait_until(None, || None::<()>);
+    Err(Errno::ERESTARTNOHAND)
+}
+
+/// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal
+/// of `set`, waiting for one if need be.
+pub fn rt_sigtimedwait(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    if a[3] != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let set: u64 = t.mm().read_obj::<u64>(a[0])? & !UNBLOCKABLE;
+    let deadline = if a[2] != 0 {
+        let ts: syscalls::types::Timespec = t.mm().read_obj(a[2])?;
+        if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+            return Err(Errno::EINVAL);
+        }
+        Some(
+            std::time::Instant::now()
+                + std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32),
+        )
+    } else {
+        None
+    };
+    let take = |t: &Task| -> Option<Siginfo> {
+        let mine = t.shared.sig().pending.set & set;
+        if mine != 0 {
+            let sig = mine.trailing_zeros() as i32 + 1;
+            return t.shared.sig().pending.take_signal(sig);
+        }
+        let mut g = t.tg.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let theirs = g.set & set;
+        if theirs != 0 {
+            return g.take_signal(theirs.trailing_zeros() as i32 + 1);
+        }
+        None
+    };
+    let info = match take(t) {
+        Some(i) => i,
+        None => {
+            if deadline.is_some_and(|d| d <= std::time::Instant::now()) {
+                return Err(Errno::EAGAIN);
+            }
+            // Signals of `set` are taken here rather than by a handler:
+            // let them wake this wait even though they are blocked.
+            let shared = t.shared.clone();
+            let tg = t.tg.clone();
+            let r = shared.blocker.wait_until(deadline, || {
+                let pending = shared.sig().pending.set
+                    | tg.pending.lock().unwrap_or_else(|e| e.into_inner()).set;
+                (pending & set != 0).then_some(())
+            });
+            match r {
+                Ok(()) => match take(t) {
+                    Some(i) => i,
+                    None => return Err(Errno::ERESTARTSYS),
+                },
+                Err(crate::kernel::blocker::Interrupted::TimedOut) => return Err(Errno::EAGAIN),
+                Err(_) => return Err(Errno::ERESTARTNOHAND),
+            }
+        }
+    };
+    if a[1] != 0 {
+        t.mm().write_obj(a[1], &info)?;
+    }
+    Ok(info.si_signo as u64)
+}
+
+/// rt_sigqueueinfo(tgid, sig, info): a process-directed signal with the
+/// caller's siginfo, which may not claim to come from the kernel.
+pub fn rt_sigqueueinfo(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (pid, sig) = (a[0] as i32, a[1] as i32);
+    valid_signal(sig)?;
+    let mut info: Siginfo = t.mm().read_obj(a[2])?;
+    let g = t.kernel.group(pid).ok_or(Errno::ESRCH)?;
+    if (info.si_code >= 0 || info.si_code == SI_TKILL) && g.pid != t.tg.pid {
+        return Err(Errno::EPERM);
+    }
+    info.si_signo = sig;
+    g.send_signal(info, true);
+    Ok(0)
+}
+
+pub fn rt_tgsigqueueinfo(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, a[2] as i32);
+    if tgid <= 0 || tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    valid_signal(sig)?;
+    let mut info: Siginfo = t.mm().read_obj(a[3])?;
+    let g = t.kernel.group(tgid).ok_or(Errno::ESRCH)?;
+    if (info.si_code >= 0 || info.si_code == SI_TKILL) && g.pid != t.tg.pid {
+        return Err(Errno::EPERM);
+    }
+    let target = t.kernel.task(tid).ok_or(Errno::ESRCH)?;
+    if !g
+        .threads
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|x| Arc::ptr_eq(x, &target))
+    {
+        return Err(Errno::ESRCH);
+    }
+    info.si_signo = sig;
+    if !g.sighand.ignores(sig) {
+        target.send_signal(info);
+    }
+    Ok(0)
 }
