@@ -64,8 +64,8 @@ mod handlers {
         removexattr, setxattr, stat, statfs, statx, utimensat,
     };
     pub use super::time::{
-        clock_getres, clock_gettime, clock_nanosleep, getrusage, gettimeofday, nanosleep,
-        restart_syscall, time, times,
+        clock_getres, clock_gettime, clock_nanosleep, clock_settime, getrusage, gettimeofday,
+        nanosleep, restart_syscall, settimeofday, time, times,
     };
 }
 
