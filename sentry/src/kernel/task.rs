@@ -99,6 +99,10 @@ impl TaskShared {
         self.tid.load(Ordering::Relaxed)
     }
 
+    pub(crate) fn set_tid(&self, tid: i32) {
+        self.tid.store(tid, Ordering::Relaxed);
+    }
+
     pub fn sig(&self) -> MutexGuard<'_, TaskSig> {
         self.sig.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -393,7 +397,9 @@ impl Task {
     }
 
     fn should_exit(&self) -> bool {
-        self.exiting.is_some() || self.tg.exiting().is_some()
+        self.exiting.is_some()
+            || self.tg.exiting().is_some()
+            || self.tg.exec_by().is_some_and(|t| t != self.tid)
     }
 
     /// Runs the task until it exits.
@@ -647,6 +653,116 @@ impl Task {
         self.shared.sig().pending.push(info);
     }
 
+    /// Marks the robust futexes this thread still holds as owner-dead and
+    /// wakes a waiter of each (set_robust_list), as Linux does when a thread
+    /// exits or execs.
+    pub fn exit_robust_list(&mut self) {
+        const FUTEX_WAITERS: u32 = 0x8000_0000;
+        const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+        const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+        const ROBUST_LIST_LIMIT: usize = 2048;
+        let (head, _) = std::mem::take(&mut self.robust_list);
+        if head == 0 {
+            return;
+        }
+        let Ok(h) = self.mm.read_obj::<[u64; 3]>(head) else {
+            return;
+        };
+        let (first, offset, pending) = (h[0], h[1] as i64, h[2]);
+        let tid = self.tid as u32;
+        let mm = self.mm.clone();
+        let kernel = self.kernel.clone();
+        let handle_death = |entry: u64| {
+            // Bit 0 of an entry marks a PI futex; the lock word is at the offset.
+            let addr = (entry & !1).wrapping_add(offset as u64);
+            let r = mm.atomic_update_u32(addr, |v| {
+                if v & FUTEX_TID_MASK == tid {
+                    (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED
+                } else {
+                    v
+                }
+            });
+            let woke = r.is_ok_and(|old| old & FUTEX_TID_MASK == tid && old & FUTEX_WAITERS != 0);
+            if woke {
+                if let Ok(k) = crate::syscalls::futex::futex_key(&mm, addr, false) {
+                    kernel.futexes.wake(k, 1, u32::MAX);
+                }
+            }
+        };
+        let mut entry = first;
+        let mut n = 0;
+        while entry != head && entry != 0 && n < ROBUST_LIST_LIMIT {
+            let Ok(next) = self.mm.read_obj::<u64>(entry & !1) else {
+                break;
+            };
+            if entry != pending {
+                handle_death(entry);
+            }
+            entry = next;
+            n += 1;
+        }
+        if pending != 0 {
+            handle_death(pending);
+        }
+    }
+
+    /// Ends every other thread of the process for execve and waits until
+    /// they are gone; the caller takes over the process id.
+    pub fn de_thread(&mut self) -> Result<(), Errno> {
+        let others: Vec<Arc<TaskShared>> = self
+            .tg
+            .threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|t| !Arc::ptr_eq(t, &self.shared))
+            .cloned()
+            .collect();
+        if !others.is_empty() {
+            self.tg
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .exec_by = Some(self.tid);
+            for o in &others {
+                o.kick();
+            }
+            let tg = self.tg.clone();
+            let me = self.shared.clone();
+            loop {
+                let r = self.shared.blocker.wait_until(None, || {
+                    (tg.threads.lock().unwrap_or_else(|e| e.into_inner()).len() == 1).then_some(())
+                });
+                if r.is_ok() {
+                    break;
+                }
+                if self.tg.exiting().is_some() {
+                    self.tg
+                        .state
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .exec_by = None;
+                    return Err(Errno::EINTR);
+                }
+                self.shared.blocker.clear_interrupt();
+                let _ = &me;
+            }
+            self.tg
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .exec_by = None;
+        }
+        if self.tid != self.tg.pid {
+            // The exec'ing thread becomes the leader: it takes the pid.
+            self.kernel.unregister_task(self.tid);
+            self.tid = self.tg.pid;
+            self.shared.set_tid(self.tid);
+            self.kernel.register_task(self.shared.clone());
+        }
+        Ok(())
+    }
+
     /// Logs registers and mappings when a signal is about to kill the task
     /// with a core dump (the sandbox writes no core files).
     fn log_core(&self, sig: i32) {
@@ -675,13 +791,12 @@ impl Task {
             .exiting()
             .or(self.exiting)
             .unwrap_or(ExitStatus::Code(0));
+        self.exit_robust_list();
         if self.clear_child_tid != 0 && Arc::strong_count(&self.mm) > 1 {
             let addr = self.clear_child_tid;
             if self.mm.write_obj(addr, &0u32).is_ok() {
-                if let Ok(frame) = self.mm.frame_of(addr) {
-                    self.kernel
-                        .futexes
-                        .wake(super::futex::FutexKey::Shared { frame }, 1, u32::MAX);
+                if let Ok(k) = crate::syscalls::futex::futex_key(&self.mm, addr, false) {
+                    self.kernel.futexes.wake(k, 1, u32::MAX);
                 }
             }
         }
@@ -693,6 +808,10 @@ impl Task {
         let last = {
             let mut threads = self.tg.threads.lock().unwrap_or_else(|e| e.into_inner());
             threads.retain(|t| !Arc::ptr_eq(t, &self.shared));
+            // An exec in another thread waits for us to be gone.
+            for t in threads.iter() {
+                t.blocker.notify();
+            }
             threads.is_empty()
         };
         if last {

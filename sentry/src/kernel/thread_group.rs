@@ -25,6 +25,8 @@ pub struct TgState {
     pub exit: Option<ExitStatus>,
     /// All threads are gone; the parent has not reaped the group yet.
     pub zombie: bool,
+    /// A thread is exec'ing: every other thread leaves.
+    pub exec_by: Option<i32>,
 }
 
 pub struct ThreadGroup {
@@ -123,6 +125,10 @@ impl ThreadGroup {
 
     pub fn exiting(&self) -> Option<ExitStatus> {
         lock(&self.state).exit
+    }
+
+    pub fn exec_by(&self) -> Option<i32> {
+        lock(&self.state).exec_by
     }
 
     pub fn is_zombie(&self) -> bool {

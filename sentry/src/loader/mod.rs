@@ -184,6 +184,8 @@ pub fn exec_target(
     let image = load(task, &file, &elf, &path, &argv, &envp)?;
 
     // The point of no return: the old program is gone from here on.
+    task.de_thread()?;
+    task.exit_robust_list();
     task.replace_mm(image.mm);
     task.files.close_on_exec();
     task.tg.sighand.reset_for_exec();

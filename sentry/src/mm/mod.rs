@@ -815,6 +815,15 @@ impl MemoryManager {
         Ok(old)
     }
 
+    /// Whether `addr` lies in a shared mapping (MAP_SHARED anonymous memory
+    /// or a shared file mapping), whose futexes are keyed by page, not by
+    /// (address space, address).
+    pub fn is_shared_mapping(&self, addr: u64) -> Result<bool, Errno> {
+        let s = self.lock();
+        let (_, v) = find_vma(&s.vmas, addr).ok_or(Errno::EFAULT)?;
+        Ok(v.shared || matches!(v.backing, Backing::Shared { .. }))
+    }
+
     /// The memory-file offset behind `addr`, for keys of futexes shared
     /// between address spaces.
     pub fn frame_of(&self, addr: u64) -> Result<u64, Errno> {

@@ -12,6 +12,7 @@ use syscalls::Errno;
 use super::SysResult;
 use crate::kernel::futex::{FutexKey, WaitResult};
 use crate::kernel::Task;
+use crate::mm::MemoryManager;
 
 const FUTEX_WAIT: u32 = 0;
 const FUTEX_WAKE: u32 = 1;
@@ -31,17 +32,29 @@ const FUTEX_CLOCK_REALTIME: u32 = 256;
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
 fn key(t: &Task, addr: u64, private: bool) -> Result<FutexKey, Errno> {
+    futex_key(t.mm(), addr, private)
+}
+
+/// The wait-queue key of the futex at `addr` (Linux's get_futex_key).
+pub(crate) fn futex_key(
+    mm: &Arc<MemoryManager>,
+    addr: u64,
+    private: bool,
+) -> Result<FutexKey, Errno> {
     if !addr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
+    // Like Linux: a "shared" futex on private memory is still keyed by
+    // (address space, address); only shared mappings key by page.
+    let private = private || !mm.is_shared_mapping(addr)?;
     Ok(if private {
         FutexKey::Private {
-            mm: Arc::as_ptr(t.mm()) as usize,
+            mm: Arc::as_ptr(mm) as usize,
             addr,
         }
     } else {
         FutexKey::Shared {
-            frame: t.mm().frame_of(addr)?,
+            frame: mm.frame_of(addr)?,
         }
     })
 }

@@ -8,7 +8,7 @@
 
 mod dir;
 mod file;
-mod futex;
+pub(crate) mod futex;
 mod identity;
 mod mmap;
 mod poll;
