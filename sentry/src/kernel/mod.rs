@@ -9,6 +9,7 @@ pub mod sigframe;
 pub mod signal;
 mod task;
 mod thread_group;
+pub mod timers;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -56,6 +57,7 @@ pub struct Kernel {
     pub boot: Instant,
     pub cpus: usize,
     pub futexes: futex::FutexTable,
+    pub timers: Arc<timers::TimerService>,
     next_tid: AtomicI32,
     /// Live tasks by tid, and thread groups (live or zombie) by pid.
     tasks: Mutex<HashMap<i32, Arc<TaskShared>>>,
@@ -100,6 +102,7 @@ impl Kernel {
             initial_limits,
             boot: Instant::now(),
             futexes: futex::FutexTable::default(),
+            timers: Arc::new(timers::TimerService::default()),
             cpus: online_cpus(),
             next_tid: AtomicI32::new(1),
             tasks: Mutex::new(HashMap::new()),

@@ -95,6 +95,16 @@ impl Pending {
         Some(info)
     }
 
+    /// Whether a signal from POSIX timer `id` (or an interval timer, for
+    /// other codes) is still waiting here.
+    pub fn has_timer_signal(&self, sig: i32, id: i32, code: i32) -> bool {
+        self.queue.iter().any(|s| {
+            s.si_signo == sig
+                && s.si_code == code
+                && (code != super::timers::SI_TIMER || s.fields[0] as u32 as i32 == id)
+        })
+    }
+
     /// Drops every pending instance of the signals in `mask`.
     pub fn discard(&mut self, mask: u64) {
         self.queue.retain(|s| mask & bit(s.si_signo) == 0);

@@ -305,6 +305,7 @@ impl Task {
             .store(platform::hostkick::prepare_thread(), Ordering::Relaxed);
         let tid = seed.shared.tid();
         seed.kernel.register_task(seed.shared.clone());
+        *seed.tg.mm.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&seed.mm);
         CURRENT.with(|c| *c.borrow_mut() = Some(seed.shared.clone()));
         Ok(Task {
             kernel: seed.kernel,
@@ -356,6 +357,7 @@ impl Task {
     pub fn replace_mm(&mut self, mm: Arc<MemoryManager>) {
         self.ctx.release(self.mm.address_space());
         self.mm = mm;
+        *self.tg.mm.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&self.mm);
     }
 
     /// The platform context's interrupter (for clone's new tasks: none).

@@ -2,14 +2,16 @@
 //! zombies, reparenting, and process-directed signals.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use syscalls::consts::*;
 use syscalls::types::{Rlimit, Siginfo};
 
 use super::signal::{bit, Pending, SigHand, SIG_DFL, SIG_IGN};
 use super::task::TaskShared;
+use super::timers::ProcessTimers;
 use super::{ExitStatus, Kernel, RLIM_NLIMITS};
+use crate::mm::MemoryManager;
 
 /// SA_NOCLDWAIT: children of this process are reaped automatically.
 const SA_NOCLDWAIT: u64 = 2;
@@ -53,6 +55,10 @@ pub struct ThreadGroup {
     pub pdeath_signal: AtomicI32,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
+    /// alarm/setitimer and POSIX timers.
+    pub timers: Mutex<ProcessTimers>,
+    /// The current address space, for CPU-time timers (set at exec/fork).
+    pub mm: Mutex<Weak<MemoryManager>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -97,7 +103,18 @@ impl ThreadGroup {
             no_new_privs: AtomicBool::new(
                 like.is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed)),
             ),
+            timers: Mutex::new(ProcessTimers::default()),
+            mm: Mutex::new(Weak::new()),
         })
+    }
+
+    /// CPU time the process's program has used (for CPU-time timers).
+    pub fn cpu_time(&self) -> std::time::Duration {
+        lock(&self.mm)
+            .upgrade()
+            .map_or(std::time::Duration::ZERO, |mm| {
+                mm.address_space().cpu_time()
+            })
     }
 
     pub fn limit(&self, resource: usize) -> Rlimit {
@@ -191,6 +208,8 @@ impl ThreadGroup {
     /// Called by the last thread to leave: the group becomes a zombie, its
     /// children find a new parent, and its parent learns of the exit.
     pub fn exited(self: &Arc<Self>, kernel: &Kernel) {
+        // Its timers die with it.
+        *lock(&self.timers) = ProcessTimers::default();
         let status = {
             let mut s = lock(&self.state);
             s.zombie = true;

@@ -189,6 +189,13 @@ pub fn exec_target(
     task.replace_mm(image.mm);
     task.files.close_on_exec();
     task.tg.sighand.reset_for_exec();
+    // POSIX timers do not survive exec (interval timers do).
+    task.tg
+        .timers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .posix
+        .clear();
     if let Some(v) = task.vfork_done.take() {
         // The vfork parent may run again: we no longer use its memory.
         v.complete();

@@ -16,6 +16,7 @@ mod process;
 mod signal;
 mod stat;
 mod time;
+mod timer;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -66,6 +67,10 @@ mod handlers {
     pub use super::time::{
         clock_getres, clock_gettime, clock_nanosleep, clock_settime, getrusage, gettimeofday,
         nanosleep, restart_syscall, settimeofday, time, times,
+    };
+    pub use super::timer::{
+        alarm, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime,
+        timer_settime,
     };
 }
 
