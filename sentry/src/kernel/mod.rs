@@ -19,6 +19,13 @@ use std::time::Instant;
 use platform::Platform;
 use syscalls::types::Rlimit;
 
+/// Capability numbers and sets.
+pub mod task_caps {
+    pub use super::task::{
+        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FULL_SET, CAP_KILL, CAP_LAST_CAP, CAP_SETGID,
+        CAP_SETPCAP, CAP_SETUID, CAP_SYS_NICE, CAP_SYS_RESOURCE,
+    };
+}
 pub use task::{current_task, Creds, ExitStatus, RestartBlock, Task, TaskSeed, TaskShared};
 pub use thread_group::ThreadGroup;
 

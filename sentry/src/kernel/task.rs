@@ -45,10 +45,35 @@ pub struct Creds {
     pub sgid: u32,
     pub fsgid: u32,
     pub groups: Vec<u32>,
+    pub cap_effective: u64,
+    pub cap_permitted: u64,
+    pub cap_inheritable: u64,
+    pub cap_bounding: u64,
+    pub cap_ambient: u64,
+    /// PR_SET_KEEPCAPS: keep permitted capabilities when uids leave 0.
+    pub keep_caps: bool,
 }
 
+/// Capability numbers used by the sentry's permission checks.
+pub const CAP_CHOWN: u32 = 0;
+pub const CAP_DAC_OVERRIDE: u32 = 1;
+pub const CAP_FOWNER: u32 = 3;
+pub const CAP_KILL: u32 = 5;
+pub const CAP_SETGID: u32 = 6;
+pub const CAP_SETUID: u32 = 7;
+pub const CAP_SETPCAP: u32 = 8;
+pub const CAP_SYS_RESOURCE: u32 = 24;
+pub const CAP_SYS_NICE: u32 = 23;
+/// The highest capability Linux knows (CAP_CHECKPOINT_RESTORE).
+pub const CAP_LAST_CAP: u32 = 40;
+/// Every capability.
+pub const CAP_FULL_SET: u64 = (1u64 << (CAP_LAST_CAP + 1)) - 1;
+
 impl Creds {
+    /// Credentials of a process started as `uid`: root has every
+    /// capability, anyone else none, as Linux's exec gives them.
     pub fn new(uid: u32, gid: u32, groups: Vec<u32>) -> Creds {
+        let caps = if uid == 0 { CAP_FULL_SET } else { 0 };
         Creds {
             uid,
             euid: uid,
@@ -59,6 +84,43 @@ impl Creds {
             sgid: gid,
             fsgid: gid,
             groups,
+            cap_effective: caps,
+            cap_permitted: caps,
+            cap_inheritable: 0,
+            cap_bounding: CAP_FULL_SET,
+            cap_ambient: 0,
+            keep_caps: false,
+        }
+    }
+
+    pub fn has_cap(&self, cap: u32) -> bool {
+        self.cap_effective & (1 << cap) != 0
+    }
+
+    /// What changing uids does to capabilities (capabilities(7), "Effect
+    /// of user ID changes on capabilities"), given the uids before.
+    pub fn fix_caps_after_setuid(&mut self, old_uid: u32, old_euid: u32, old_suid: u32) {
+        let had_root = old_uid == 0 || old_euid == 0 || old_suid == 0;
+        let has_root = self.uid == 0 || self.euid == 0 || self.suid == 0;
+        if had_root && !has_root {
+            if !self.keep_caps {
+                self.cap_permitted = 0;
+            }
+            self.cap_effective = 0;
+            self.cap_ambient = 0;
+        }
+        if old_euid == 0 && self.euid != 0 {
+            self.cap_effective = 0;
+        }
+        if old_euid != 0 && self.euid == 0 {
+            self.cap_effective = self.cap_permitted;
+        }
+        // The filesystem uid follows the effective one: its capabilities too.
+        const FS_CAPS: u64 = 0x1f | (1 << 9) | (1 << 27); // CHOWN..FSETID, LINUX_IMMUTABLE, MKNOD
+        if self.fsuid != 0 {
+            self.cap_effective &= !FS_CAPS;
+        } else if old_euid != 0 {
+            self.cap_effective |= self.cap_permitted & FS_CAPS;
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct ThreadGroup {
     pub pdeath_signal: AtomicI32,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
+    /// The process has exec'd since it was forked (setpgid then EACCES).
+    pub did_exec: AtomicBool,
     /// alarm/setitimer and POSIX timers.
     pub timers: Mutex<ProcessTimers>,
     /// The current address space, for CPU-time timers (set at exec/fork).
@@ -100,6 +102,7 @@ impl ThreadGroup {
             child_subreaper: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
             dumpable: AtomicBool::new(true),
+            did_exec: AtomicBool::new(false),
             no_new_privs: AtomicBool::new(
                 like.is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed)),
             ),

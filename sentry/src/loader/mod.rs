@@ -189,6 +189,9 @@ pub fn exec_target(
     task.replace_mm(image.mm);
     task.files.close_on_exec();
     task.tg.sighand.reset_for_exec();
+    task.tg
+        .did_exec
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     // POSIX timers do not survive exec (interval timers do).
     task.tg
         .timers

@@ -1,11 +1,13 @@
 //! Who and where: ids, uname, umask, limits, sysinfo, getrandom, prctl,
 //! scheduling queries.
 
+use std::sync::Arc;
 use syscalls::consts::*;
 use syscalls::types::{Rlimit, Sysinfo, Utsname};
 use syscalls::Errno;
 
 use super::SysResult;
+use crate::kernel::task_caps::*;
 use crate::kernel::{rand, Task, RLIM_NLIMITS};
 
 pub fn getpid(t: &mut Task, _a: &[u64; 6]) -> SysResult {
@@ -84,6 +86,14 @@ pub fn umask(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 /// PR_SET_NAME and PR_GET_NAME; other options EINVAL for now.
 pub fn prctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    use std::sync::atomic::Ordering::Relaxed;
+    let flag = |v: u64| -> Result<bool, Errno> {
+        match v {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Errno::EINVAL),
+        }
+    };
     match a[0] as i32 {
         PR_SET_NAME => {
             let mut buf = [0u8; 16];
@@ -104,8 +114,158 @@ pub fn prctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
             t.mm().copy_out(a[1], &c)?;
             Ok(0)
         }
+        PR_SET_PDEATHSIG => {
+            let sig = a[1] as i32;
+            if !(0..=64).contains(&sig) || a[1] > 64 {
+                return Err(Errno::EINVAL);
+            }
+            t.tg.pdeath_signal.store(sig, Relaxed);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            t.mm().write_obj(a[1], &t.tg.pdeath_signal.load(Relaxed))?;
+            Ok(0)
+        }
+        PR_SET_DUMPABLE => {
+            let on = flag(a[1])?;
+            t.tg.dumpable.store(on, Relaxed);
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(t.tg.dumpable.load(Relaxed) as u64),
+        PR_SET_NO_NEW_PRIVS => {
+            if a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0 {
+                return Err(Errno::EINVAL);
+            }
+            t.tg.no_new_privs.store(true, Relaxed);
+            Ok(0)
+        }
+        PR_GET_NO_NEW_PRIVS => {
+            if a[1] != 0 || a[2] != 0 || a[3] != 0 || a[4] != 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(t.tg.no_new_privs.load(Relaxed) as u64)
+        }
+        PR_SET_CHILD_SUBREAPER => {
+            t.tg.child_subreaper.store(a[1] != 0, Relaxed);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            t.mm()
+                .write_obj(a[1], &(t.tg.child_subreaper.load(Relaxed) as i32))?;
+            Ok(0)
+        }
+        PR_SET_KEEPCAPS => {
+            t.creds.keep_caps = flag(a[1])?;
+            Ok(0)
+        }
+        PR_GET_KEEPCAPS => Ok(t.creds.keep_caps as u64),
+        PR_CAPBSET_READ => {
+            if a[1] > CAP_LAST_CAP as u64 {
+                return Err(Errno::EINVAL);
+            }
+            Ok((t.creds.cap_bounding >> a[1]) & 1)
+        }
+        PR_CAPBSET_DROP => {
+            if a[1] > CAP_LAST_CAP as u64 {
+                return Err(Errno::EINVAL);
+            }
+            if !t.creds.has_cap(CAP_SETPCAP) {
+                return Err(Errno::EPERM);
+            }
+            t.creds.cap_bounding &= !(1 << a[1]);
+            Ok(0)
+        }
+        // No seccomp filters inside the sandbox yet.
+        PR_GET_SECCOMP => Ok(0),
         _ => Err(Errno::EINVAL.with_msg("prctl option not supported yet")),
     }
+}
+
+const LINUX_CAPABILITY_VERSION_1: u32 = 0x1998_0330;
+const LINUX_CAPABILITY_VERSION_2: u32 = 0x2007_1026;
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+/// Reads capget/capset's header: the number of 32-bit words the version
+/// uses, or EINVAL after writing the preferred version back.
+fn cap_header(t: &Task, hdr: u64) -> Result<(usize, i32), Errno> {
+    let h: [u32; 2] = t.mm().read_obj(hdr)?;
+    match h[0] {
+        LINUX_CAPABILITY_VERSION_1 => Ok((1, h[1] as i32)),
+        LINUX_CAPABILITY_VERSION_2 | LINUX_CAPABILITY_VERSION_3 => Ok((2, h[1] as i32)),
+        _ => {
+            t.mm().write_obj(hdr, &LINUX_CAPABILITY_VERSION_3)?;
+            Err(Errno::EINVAL)
+        }
+    }
+}
+
+pub fn capget(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (words, pid) = match cap_header(t, a[0]) {
+        Ok(v) => v,
+        // A NULL data pointer with a bad version is a version probe.
+        Err(e) if a[1] == 0 => return if e == Errno::EINVAL { Ok(0) } else { Err(e) },
+        Err(e) => return Err(e),
+    };
+    if pid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let c = if pid == 0 || pid == t.tid || pid == t.tg.pid {
+        t.creds.clone()
+    } else if t.kernel.task(pid).is_some() {
+        // Other tasks share the caller's credentials for now.
+        t.creds.clone()
+    } else {
+        return Err(Errno::ESRCH);
+    };
+    if a[1] == 0 {
+        return Ok(0);
+    }
+    let mut data = Vec::new();
+    for w in 0..words {
+        for set in [c.cap_effective, c.cap_permitted, c.cap_inheritable] {
+            data.extend_from_slice(&((set >> (32 * w)) as u32).to_le_bytes());
+        }
+    }
+    t.mm().copy_out(a[1], &data)?;
+    Ok(0)
+}
+
+pub fn capset(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (words, pid) = cap_header(t, a[0])?;
+    if pid != 0 && pid != t.tid {
+        return Err(Errno::EPERM);
+    }
+    let mut data = vec![0u8; words * 12];
+    t.mm().copy_in(a[1], &mut data)?;
+    let word =
+        |i: usize| u32::from_le_bytes(data[i * 4..i * 4 + 4].try_into().expect("4 bytes")) as u64;
+    let (mut eff, mut perm, mut inh) = (0u64, 0u64, 0u64);
+    for w in 0..words {
+        eff |= word(w * 3) << (32 * w);
+        perm |= word(w * 3 + 1) << (32 * w);
+        inh |= word(w * 3 + 2) << (32 * w);
+    }
+    let c = &t.creds;
+    // No new permitted capabilities; effective within permitted; new
+    // inheritable ones only from permitted (or anything with CAP_SETPCAP),
+    // and never outside the bounding set.
+    if perm & !c.cap_permitted != 0 || eff & !perm != 0 {
+        return Err(Errno::EPERM);
+    }
+    let inh_limit = if c.has_cap(CAP_SETPCAP) {
+        c.cap_inheritable | c.cap_permitted | c.cap_bounding
+    } else {
+        c.cap_inheritable | c.cap_permitted
+    };
+    if inh & !inh_limit != 0 || inh & !(c.cap_inheritable | c.cap_bounding) != 0 {
+        return Err(Errno::EPERM);
+    }
+    let c = &mut t.creds;
+    c.cap_effective = eff;
+    c.cap_permitted = perm;
+    c.cap_inheritable = inh;
+    c.cap_ambient &= perm & inh;
+    Ok(0)
 }
 
 fn do_prlimit(t: &Task, resource: u64, new: u64, old: u64) -> SysResult {
@@ -127,7 +287,7 @@ fn do_prlimit(t: &Task, resource: u64, new: u64, old: u64) -> SysResult {
         t.mm().write_obj(old, &limits[r])?;
     }
     if let Some(l) = new_lim {
-        if l.max > limits[r].max && t.creds.euid != 0 {
+        if l.max > limits[r].max && !t.creds.has_cap(CAP_SYS_RESOURCE) {
             return Err(Errno::EPERM);
         }
         if r == RLIMIT_NOFILE as usize && l.max > crate::vfs::MAX_FDS as u64 {
@@ -221,56 +381,87 @@ fn is_self(t: &Task, pid: i32) -> Result<(), Errno> {
     }
 }
 
-fn pgid_sid(t: &Task) -> (i32, i32) {
-    *t.tg.pgid_sid.lock().unwrap_or_else(|e| e.into_inner())
+/// The process `pid` names (0: the caller).
+fn process(t: &Task, pid: i32) -> Result<Arc<crate::kernel::ThreadGroup>, Errno> {
+    if pid < 0 {
+        return Err(Errno::ESRCH);
+    }
+    if pid == 0 {
+        return Ok(t.tg.clone());
+    }
+    t.kernel.group(pid).ok_or(Errno::ESRCH)
 }
 
 pub fn getpgrp(t: &mut Task, _a: &[u64; 6]) -> SysResult {
-    Ok(pgid_sid(t).0 as u64)
+    Ok(t.tg.pgid() as u64)
 }
 
 pub fn getpgid(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    is_self(t, a[0] as i32)?;
-    Ok(pgid_sid(t).0 as u64)
+    Ok(process(t, a[0] as i32)?.pgid() as u64)
 }
 
 pub fn getsid(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    is_self(t, a[0] as i32)?;
-    Ok(pgid_sid(t).1 as u64)
+    Ok(process(t, a[0] as i32)?.sid() as u64)
 }
 
-/// Only the calling process exists to move for now.
+/// setpgid(2): the caller or one of its children, into a new group or a
+/// group of the same session.
 pub fn setpgid(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let (pid, pgid) = (a[0] as i32, a[1] as i32);
     if pgid < 0 {
         return Err(Errno::EINVAL);
     }
-    is_self(t, pid)?;
-    let me = t.tg.pid;
-    let mut g = t.tg.pgid_sid.lock().unwrap_or_else(|e| e.into_inner());
-    if g.1 == me {
-        // A session leader cannot change its group.
-        return if pgid == 0 || pgid == g.0 {
-            Ok(0)
-        } else {
-            Err(Errno::EPERM)
-        };
+    let target = process(t, pid)?;
+    let is_me = Arc::ptr_eq(&target, &t.tg);
+    if !is_me {
+        let is_child =
+            t.tg.children
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .any(|c| Arc::ptr_eq(c, &target));
+        if !is_child {
+            return Err(Errno::ESRCH);
+        }
+        if target.sid() != t.tg.sid() {
+            return Err(Errno::EPERM);
+        }
+        if target.did_exec.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Errno::EACCES);
+        }
     }
-    let target = if pgid == 0 { me } else { pgid };
-    if target != me && target != g.0 {
+    if target.sid() == target.pid {
+        // A session leader cannot move.
         return Err(Errno::EPERM);
     }
-    g.0 = target;
+    let pgid = if pgid == 0 { target.pid } else { pgid };
+    if pgid != target.pid {
+        let sid = t.tg.sid();
+        let exists = t
+            .kernel
+            .all_groups()
+            .iter()
+            .any(|g| g.pgid() == pgid && g.sid() == sid && !g.is_zombie());
+        if !exists {
+            return Err(Errno::EPERM);
+        }
+    }
+    target.pgid_sid.lock().unwrap_or_else(|e| e.into_inner()).0 = pgid;
     Ok(0)
 }
 
 pub fn setsid(t: &mut Task, _a: &[u64; 6]) -> SysResult {
     let me = t.tg.pid;
-    let mut g = t.tg.pgid_sid.lock().unwrap_or_else(|e| e.into_inner());
-    if g.0 == me {
+    // Not for a group leader, nor when a group with our pid exists.
+    let leader_of_group = t
+        .kernel
+        .all_groups()
+        .iter()
+        .any(|g| g.pgid() == me && !g.is_zombie());
+    if leader_of_group {
         return Err(Errno::EPERM);
     }
-    *g = (me, me);
+    *t.tg.pgid_sid.lock().unwrap_or_else(|e| e.into_inner()) = (me, me);
     Ok(me as u64)
 }
 
@@ -306,7 +497,8 @@ fn set_ids(
     any_of_three: bool,
 ) -> SysResult {
     let c = &mut t.creds;
-    let privileged = c.euid == 0;
+    let privileged = c.has_cap(if uids { CAP_SETUID } else { CAP_SETGID });
+    let (old_uid, old_euid, old_suid) = (c.uid, c.euid, c.suid);
     let (cr, ce, cs) = if uids {
         (c.uid, c.euid, c.suid)
     } else {
@@ -335,6 +527,7 @@ fn set_ids(
     };
     if uids {
         (c.uid, c.euid, c.suid, c.fsuid) = (nr, ne, ns, ne);
+        c.fix_caps_after_setuid(old_uid, old_euid, old_suid);
     } else {
         (c.gid, c.egid, c.sgid, c.fsgid) = (nr, ne, ns, ne);
     }
@@ -343,7 +536,7 @@ fn set_ids(
 
 fn set_one(t: &mut Task, uids: bool, id: u64) -> SysResult {
     let id = id_arg(id).ok_or(Errno::EINVAL)?;
-    if t.creds.euid == 0 {
+    if t.creds.has_cap(if uids { CAP_SETUID } else { CAP_SETGID }) {
         return set_ids(t, uids, Some(id), Some(id), Some(id), true);
     }
     let c = &t.creds;
@@ -391,7 +584,8 @@ fn set_fs_id(t: &mut Task, uids: bool, id: u64) -> SysResult {
     } else {
         [c.gid, c.egid, c.sgid, c.fsgid]
     };
-    if id != u32::MAX && (c.euid == 0 || set.contains(&id)) {
+    let privileged = c.has_cap(if uids { CAP_SETUID } else { CAP_SETGID });
+    if id != u32::MAX && (privileged || set.contains(&id)) {
         if uids {
             c.fsuid = id;
         } else {
@@ -414,7 +608,7 @@ pub fn setgroups(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if n > 65536 {
         return Err(Errno::EINVAL);
     }
-    if t.creds.euid != 0 {
+    if !t.creds.has_cap(CAP_SETGID) {
         return Err(Errno::EPERM);
     }
     let mut bytes = vec![0u8; n * 4];
@@ -517,7 +711,7 @@ pub fn setpriority(t: &mut Task, a: &[u64; 6]) -> SysResult {
     }
     let want = (a[2] as i32).clamp(-20, 19);
     let mut nice = t.tg.nice.lock().unwrap_or_else(|e| e.into_inner());
-    if want < *nice && t.creds.euid != 0 {
+    if want < *nice && !t.creds.has_cap(CAP_SYS_NICE) {
         return Err(Errno::EACCES);
     }
     *nice = want;

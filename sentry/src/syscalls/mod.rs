@@ -41,9 +41,9 @@ mod handlers {
     };
     pub use super::futex::futex;
     pub use super::identity::{
-        getcpu, getegid, geteuid, getgid, getgroups, getpgid, getpgrp, getpid, getppid,
-        getpriority, getrandom, getresgid, getresuid, getrlimit, getsid, gettid, getuid, prctl,
-        prlimit64, sched_get_priority_max, sched_get_priority_min, sched_getaffinity,
+        capget, capset, getcpu, getegid, geteuid, getgid, getgroups, getpgid, getpgrp, getpid,
+        getppid, getpriority, getrandom, getresgid, getresuid, getrlimit, getsid, gettid, getuid,
+        prctl, prlimit64, sched_get_priority_max, sched_get_priority_min, sched_getaffinity,
         sched_getparam, sched_getscheduler, sched_setaffinity, sched_setparam, sched_setscheduler,
         sched_yield, setfsgid, setfsuid, setgid, setgroups, setpgid, setpriority, setregid,
         setresgid, setresuid, setreuid, setsid, setuid, sysinfo, umask, uname,

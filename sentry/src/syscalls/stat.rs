@@ -278,7 +278,7 @@ fn chown_req(uid: u64, gid: u64) -> SetAttr {
 }
 
 fn check_chown(t: &Task) -> Result<(), Errno> {
-    if t.creds.euid != 0 {
+    if !t.creds.has_cap(crate::kernel::task_caps::CAP_CHOWN) {
         return Err(Errno::EPERM);
     }
     Ok(())
