@@ -27,7 +27,7 @@ pub mod task_caps {
     };
 }
 pub use task::{current_task, Creds, ExitStatus, RestartBlock, Task, TaskSeed, TaskShared};
-pub use thread_group::ThreadGroup;
+pub use thread_group::{ChildReport, ThreadGroup};
 
 use crate::mm::MemoryFile;
 use crate::vfs::MountNamespace;

@@ -472,6 +472,11 @@ impl Task {
             if self.should_exit() {
                 break;
             }
+            if self.tg.stop_requested() {
+                self.group_stop();
+                self.handle_signals();
+                continue;
+            }
             let exit = self.ctx.switch(self.mm.address_space(), &mut self.cpu);
             match exit {
                 Ok(Exit::Syscall) => self.syscall(),
@@ -552,11 +557,9 @@ impl Task {
                 SIG_DFL => match default_action(sig) {
                     DefaultAction::Ignore | DefaultAction::Continue => {}
                     DefaultAction::Stop => {
-                        tracing::warn!(
-                            tid = self.tid,
-                            sig,
-                            "job-control stop not supported yet: ignored"
-                        );
+                        if self.tg.pid != 1 {
+                            self.tg.begin_stop(sig);
+                        }
                     }
                     d => {
                         if d == DefaultAction::Core {
@@ -594,6 +597,23 @@ impl Task {
                 self.set_sigmask(m);
             }
         }
+    }
+
+    /// Sits out a group stop until SIGCONT (or the process's end).
+    fn group_stop(&mut self) {
+        self.tg.thread_stopped();
+        let tg = self.tg.clone();
+        loop {
+            let r = self.shared.blocker.wait_until(None, || {
+                (!tg.stop_requested() || tg.exiting().is_some()).then_some(())
+            });
+            if r.is_ok() {
+                break;
+            }
+            // Signals other than SIGCONT and SIGKILL wait until we run again.
+            self.shared.blocker.clear_interrupt();
+        }
+        self.tg.thread_resumed();
     }
 
     /// Whether `sp` is on the alternate signal stack.

@@ -15,6 +15,10 @@ use crate::mm::MemoryManager;
 
 /// SA_NOCLDWAIT: children of this process are reaped automatically.
 const SA_NOCLDWAIT: u64 = 2;
+/// SA_NOCLDSTOP: no SIGCHLD when children stop or continue.
+const SA_NOCLDSTOP: u64 = 1;
+const CLD_STOPPED: i32 = 5;
+const CLD_CONTINUED: i32 = 6;
 /// wait status `si_code`s of SIGCHLD.
 const CLD_EXITED: i32 = 1;
 const CLD_KILLED: i32 = 2;
@@ -29,6 +33,20 @@ pub struct TgState {
     pub zombie: bool,
     /// A thread is exec'ing: every other thread leaves.
     pub exec_by: Option<i32>,
+    /// A group stop in progress or in effect, and its signal.
+    pub stop: Option<i32>,
+    /// Threads that have reached their stop.
+    pub stopped_threads: usize,
+    pub fully_stopped: bool,
+    /// A stop or continue the parent's wait has not reported yet.
+    pub report: Option<ChildReport>,
+}
+
+/// A job-control change a parent may wait for (WUNTRACED, WCONTINUED).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildReport {
+    Stopped(i32),
+    Continued,
 }
 
 pub struct ThreadGroup {
@@ -178,7 +196,7 @@ impl ThreadGroup {
 
     /// Queues a process-directed signal and wakes a thread that can take it.
     /// Returns false if the signal was discarded.
-    pub fn send_signal(&self, info: Siginfo, from_inside: bool) -> bool {
+    pub fn send_signal(self: &Arc<Self>, info: Siginfo, from_inside: bool) -> bool {
         let sig = info.si_signo;
         if self.is_zombie() || self.exiting().is_some() {
             return false;
@@ -196,6 +214,13 @@ impl ThreadGroup {
             });
             return true;
         }
+        if sig == SIGCONT {
+            self.continue_group();
+        }
+        if matches!(sig, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU) {
+            // A stop cancels a pending continue.
+            self.discard_everywhere(bit(SIGCONT));
+        }
         if sig != SIGSTOP && self.sighand.ignores(sig) {
             return false;
         }
@@ -206,6 +231,110 @@ impl ThreadGroup {
             t.kick();
         }
         true
+    }
+
+    /// Drops pending instances of `mask` from the process and its threads.
+    fn discard_everywhere(&self, mask: u64) {
+        lock(&self.pending).discard(mask);
+        for t in lock(&self.threads).iter() {
+            t.sig().pending.discard(mask);
+        }
+    }
+
+    /// SIGCONT: ends a group stop (reporting it to the parent if the group
+    /// had fully stopped) and drops pending stop signals.
+    fn continue_group(self: &Arc<Self>) {
+        self.discard_everywhere(bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU));
+        let was_stopped = {
+            let mut s = lock(&self.state);
+            let was = s.fully_stopped;
+            s.stop = None;
+            s.fully_stopped = false;
+            if was {
+                s.report = Some(ChildReport::Continued);
+            }
+            was
+        };
+        for t in lock(&self.threads).iter() {
+            t.blocker.notify();
+        }
+        if was_stopped {
+            self.notify_parent_job(CLD_CONTINUED, SIGCONT);
+        }
+    }
+
+    /// Starts a group stop for `sig`: every thread stops at its next chance.
+    pub fn begin_stop(&self, sig: i32) {
+        {
+            let mut s = lock(&self.state);
+            if s.exit.is_some() {
+                return;
+            }
+            s.stop.get_or_insert(sig);
+        }
+        for t in lock(&self.threads).iter() {
+            t.kick();
+        }
+    }
+
+    pub fn stop_requested(&self) -> bool {
+        lock(&self.state).stop.is_some()
+    }
+
+    /// A thread reached its stop; the last one makes the stop complete and
+    /// tells the parent.
+    pub fn thread_stopped(self: &Arc<Self>) {
+        let done = {
+            let mut s = lock(&self.state);
+            s.stopped_threads += 1;
+            let all = s.stopped_threads >= lock(&self.threads).len();
+            if all && !s.fully_stopped {
+                s.fully_stopped = true;
+                s.report = s.stop.map(ChildReport::Stopped);
+                s.stop
+            } else {
+                None
+            }
+        };
+        if let Some(sig) = done {
+            self.notify_parent_job(CLD_STOPPED, sig);
+        }
+    }
+
+    pub fn thread_resumed(&self) {
+        let mut s = lock(&self.state);
+        s.stopped_threads = s.stopped_threads.saturating_sub(1);
+    }
+
+    /// Takes (or, with `keep`, peeks at) a job-control report for wait.
+    pub fn take_report(
+        &self,
+        want_stopped: bool,
+        want_continued: bool,
+        keep: bool,
+    ) -> Option<ChildReport> {
+        let mut s = lock(&self.state);
+        let r = match s.report {
+            Some(ChildReport::Stopped(_)) if want_stopped => s.report,
+            Some(ChildReport::Continued) if want_continued => s.report,
+            _ => None,
+        };
+        if r.is_some() && !keep {
+            s.report = None;
+        }
+        r
+    }
+
+    /// SIGCHLD (unless the parent asked for SA_NOCLDSTOP) and a wake-up for
+    /// a stop or continue.
+    fn notify_parent_job(self: &Arc<Self>, code: i32, status: i32) {
+        let Some(parent) = lock(&self.parent).clone() else {
+            return;
+        };
+        if parent.sighand.action(SIGCHLD).flags & SA_NOCLDSTOP == 0 {
+            parent.send_signal(Siginfo::sigchld(code, self.pid, 0, status, 0, 0), false);
+        }
+        parent.notify_waiters();
     }
 
     /// Called by the last thread to leave: the group becomes a zombie, its

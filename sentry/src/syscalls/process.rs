@@ -213,10 +213,17 @@ enum WaitFor {
     Pgid(i32),
 }
 
+/// What a wait reports about a child.
+enum WaitKind {
+    Exited(crate::kernel::ExitStatus),
+    Stopped(i32),
+    Continued,
+}
+
 /// A child that can be reported.
 struct Waited {
     pid: i32,
-    status: crate::kernel::ExitStatus,
+    kind: WaitKind,
 }
 
 /// Finds (and, unless WNOWAIT, reaps) an exited child matching `which`;
@@ -255,7 +262,32 @@ fn do_wait(t: &mut Task, which: WaitFor, options: u32) -> Result<Option<Waited>,
                         children.remove(i);
                         kernel.release_group(c.pid);
                     }
-                    return Some(Ok(Some(Waited { pid: c.pid, status })));
+                    return Some(Ok(Some(Waited {
+                        pid: c.pid,
+                        kind: WaitKind::Exited(status),
+                    })));
+                }
+            }
+        }
+        let want_stopped = options & WUNTRACED != 0;
+        let want_continued = options & WCONTINUED != 0;
+        if want_stopped || want_continued {
+            for &i in &candidates {
+                let c = &children[i];
+                match c.take_report(want_stopped, want_continued, options & WNOWAIT != 0) {
+                    Some(crate::kernel::ChildReport::Stopped(sig)) => {
+                        return Some(Ok(Some(Waited {
+                            pid: c.pid,
+                            kind: WaitKind::Stopped(sig),
+                        })))
+                    }
+                    Some(crate::kernel::ChildReport::Continued) => {
+                        return Some(Ok(Some(Waited {
+                            pid: c.pid,
+                            kind: WaitKind::Continued,
+                        })))
+                    }
+                    None => {}
                 }
             }
         }
@@ -270,15 +302,18 @@ fn do_wait(t: &mut Task, which: WaitFor, options: u32) -> Result<Option<Waited>,
     }
 }
 
-fn wait_status(s: crate::kernel::ExitStatus) -> i32 {
-    match s {
-        crate::kernel::ExitStatus::Code(c) => (c & 0xff) << 8,
-        crate::kernel::ExitStatus::Signal { signo, core } => signo | if core { 0x80 } else { 0 },
+fn wait_status(k: &WaitKind) -> i32 {
+    match k {
+        WaitKind::Exited(crate::kernel::ExitStatus::Code(c)) => (c & 0xff) << 8,
+        WaitKind::Exited(crate::kernel::ExitStatus::Signal { signo, core }) => {
+            signo | if *core { 0x80 } else { 0 }
+        }
+        WaitKind::Stopped(sig) => (sig << 8) | 0x7f,
+        WaitKind::Continued => 0xffff,
     }
 }
 
-/// wait4(pid, status, options, rusage). Stopped and continued children
-/// are not reported yet (job control comes later).
+/// wait4(pid, status, options, rusage).
 pub fn wait4(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let (pid, status_addr, options) = (a[0] as i32, a[1], a[2] as u32);
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
@@ -295,7 +330,7 @@ pub fn wait4(t: &mut Task, a: &[u64; 6]) -> SysResult {
         None => Ok(0),
         Some(w) => {
             if status_addr != 0 {
-                t.mm().write_obj(status_addr, &wait_status(w.status))?;
+                t.mm().write_obj(status_addr, &wait_status(&w.kind))?;
             }
             if a[3] != 0 {
                 t.mm()
@@ -328,11 +363,13 @@ pub fn waitid(t: &mut Task, a: &[u64; 6]) -> SysResult {
         let info = match r {
             None => syscalls::types::Siginfo::default(),
             Some(w) => {
-                let (code, st) = match w.status {
-                    crate::kernel::ExitStatus::Code(c) => (1, c),
-                    crate::kernel::ExitStatus::Signal { signo, core } => {
+                let (code, st) = match w.kind {
+                    WaitKind::Exited(crate::kernel::ExitStatus::Code(c)) => (1, c),
+                    WaitKind::Exited(crate::kernel::ExitStatus::Signal { signo, core }) => {
                         (if core { 3 } else { 2 }, signo)
                     }
+                    WaitKind::Stopped(sig) => (5, sig),
+                    WaitKind::Continued => (6, SIGCONT),
                 };
                 syscalls::types::Siginfo::sigchld(code, w.pid, t.creds.uid, st, 0, 0)
             }
