@@ -481,7 +481,8 @@ impl Task {
             match exit {
                 Ok(Exit::Syscall) => self.syscall(),
                 Ok(Exit::PageFault { addr, .. }) => {
-                    if let Err(e) = self.mm.fault(addr) {
+                    let stack_limit = self.limit(RLIMIT_STACK).cur;
+                    if let Err(e) = self.mm.fault(addr, stack_limit) {
                         let code = match e {
                             FaultError::Unmapped => 1,   // SEGV_MAPERR
                             FaultError::Protection => 2, // SEGV_ACCERR

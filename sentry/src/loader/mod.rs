@@ -291,6 +291,7 @@ fn map_segments(
                     offset: page_down(ph.p_offset),
                 },
                 name: None,
+                growsdown: false,
             })?;
         }
         if mem_end > map_end.max(start) {
@@ -304,6 +305,7 @@ fn map_segments(
                 noreplace: false,
                 backing: Backing::Anon,
                 name: None,
+                growsdown: false,
             })?;
         }
         if ph.p_memsz > ph.p_filesz && !file_end.is_multiple_of(PAGE) && ph.p_filesz > 0 {
@@ -399,6 +401,7 @@ fn load(
             noreplace: false,
             backing: Backing::Anon,
             name: None,
+            growsdown: false,
         })?;
         let il = map_segments(&mm, &ifile, &ielf, base - lo)?;
         interp_base = il.bias;
@@ -464,6 +467,7 @@ fn build_stack(
         noreplace: false,
         backing: Backing::Anon,
         name: Some("[stack]"),
+        growsdown: false,
     })?;
 
     // Strings, low to high as Linux lays them out: AT_RANDOM's bytes, the

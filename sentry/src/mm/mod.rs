@@ -80,6 +80,8 @@ pub struct Vma {
     pub name: Option<&'static str>,
     /// MADV_DONTFORK: not copied into a forked child.
     pub dontfork: bool,
+    /// MAP_GROWSDOWN.
+    pub growsdown: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -123,6 +125,8 @@ pub struct MmapRequest {
     pub noreplace: bool,
     pub backing: Backing,
     pub name: Option<&'static str>,
+    /// MAP_GROWSDOWN: a stack that grows down on faults below it.
+    pub growsdown: bool,
 }
 
 struct State {
@@ -201,6 +205,7 @@ impl MemoryManager {
                             backing: Backing::Anon,
                             name: Some("[heap]"),
                             dontfork: false,
+                            growsdown: false,
                         },
                     );
                 }
@@ -259,6 +264,7 @@ impl MemoryManager {
                 backing: req.backing,
                 name: req.name,
                 dontfork: false,
+                growsdown: req.growsdown,
             },
         );
         Ok(addr)
@@ -426,9 +432,13 @@ impl MemoryManager {
         Ok(dest)
     }
 
-    /// Resolves an application page fault at `addr`.
-    pub fn fault(&self, addr: u64) -> Result<(), FaultError> {
+    /// Resolves an application page fault at `addr`. `stack_limit` bounds
+    /// how far a MAP_GROWSDOWN mapping may grow (RLIMIT_STACK).
+    pub fn fault(&self, addr: u64, stack_limit: u64) -> Result<(), FaultError> {
         let mut s = self.lock();
+        if find_vma(&s.vmas, addr).is_none() {
+            grow_stack(&mut s, addr, stack_limit);
+        }
         let (vstart, vma) = find_vma(&s.vmas, addr).ok_or(FaultError::Unmapped)?;
         if vma.prot == Prot::NONE {
             return Err(FaultError::Protection);
@@ -939,6 +949,59 @@ impl MemoryManager {
         Ok(())
     }
 
+    /// (all mapped bytes, data bytes: private writable mappings and the
+    /// heap) for RLIMIT_AS and RLIMIT_DATA.
+    pub fn vm_totals(&self) -> (u64, u64) {
+        let s = self.lock();
+        let mut total = 0;
+        let mut data = 0;
+        for (&a, v) in &s.vmas {
+            total += v.end - a;
+            if !v.shared && v.prot.write && !v.growsdown && v.name != Some("[stack]") {
+                data += v.end - a;
+            }
+        }
+        (total, data)
+    }
+
+    /// The current program break.
+    pub fn current_brk(&self) -> u64 {
+        self.lock().brk
+    }
+
+    /// mincore: one byte per page of `[addr, addr+len)`, 1 where memory is
+    /// resident (has a frame). ENOMEM if part of the range is unmapped.
+    pub fn mincore(&self, addr: u64, len: u64) -> Result<Vec<u8>, Errno> {
+        if !addr.is_multiple_of(PAGE) {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_up(len)
+            .and_then(|l| addr.checked_add(l))
+            .ok_or(Errno::ENOMEM)?;
+        let s = self.lock();
+        if !covered(&s.vmas, addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        Ok((addr..end)
+            .step_by(PAGE as usize)
+            .map(|p| find_pma(&s.pmas, p).is_some() as u8)
+            .collect())
+    }
+
+    /// Checks that `[addr, addr+len)` is entirely mapped (mlock, msync).
+    pub fn check_mapped(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        let start = page_down(addr);
+        let end = addr
+            .checked_add(len)
+            .and_then(page_up)
+            .ok_or(Errno::ENOMEM)?;
+        if covered(&self.lock().vmas, start, end) {
+            Ok(())
+        } else {
+            Err(Errno::ENOMEM)
+        }
+    }
+
     /// Peak bytes of memory behind this address space (ru_maxrss).
     pub fn max_resident(&self) -> u64 {
         self.max_resident.load(Ordering::Relaxed)
@@ -1013,6 +1076,33 @@ fn covered(vmas: &BTreeMap<u64, Vma>, start: u64, end: u64) -> bool {
         }
     }
     true
+}
+
+/// Linux's stack_guard_gap: a growing stack keeps this far from the
+/// mapping below it.
+const STACK_GUARD_GAP: u64 = 256 * PAGE;
+
+/// Extends the MAP_GROWSDOWN mapping just above `addr` down to cover it, if
+/// the stack limit and the guard gap allow.
+fn grow_stack(s: &mut State, addr: u64, limit: u64) {
+    let Some((&start, v)) = s.vmas.range(addr..).next() else {
+        return;
+    };
+    if !v.growsdown {
+        return;
+    }
+    let new_start = page_down(addr);
+    if v.end - new_start > limit {
+        return;
+    }
+    if let Some((_, below)) = s.vmas.range(..start).next_back() {
+        if below.end + STACK_GUARD_GAP > new_start {
+            return;
+        }
+    }
+    let mut v = s.vmas.remove(&start).expect("found above");
+    v.backing = v.backing.advanced(0);
+    s.vmas.insert(new_start, v);
 }
 
 /// Highest free range of `len` bytes below `mmap_top`.

@@ -76,6 +76,19 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
             }
         }
     };
+    // RLIMIT_AS bounds all mappings; RLIMIT_DATA private writable ones.
+    let (total, data) = t.mm().vm_totals();
+    let grow = crate::mm::page_up(len).ok_or(Errno::ENOMEM)?;
+    if total.saturating_add(grow) > t.limit(RLIMIT_AS).cur {
+        return Err(Errno::ENOMEM);
+    }
+    if !shared
+        && prot.write
+        && flags & MAP_GROWSDOWN == 0
+        && data.saturating_add(grow) > t.limit(RLIMIT_DATA).cur
+    {
+        return Err(Errno::ENOMEM);
+    }
     t.mm().mmap(MmapRequest {
         addr,
         len,
@@ -85,6 +98,7 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
         noreplace: flags & MAP_FIXED_NOREPLACE != 0,
         backing,
         name: None,
+        growsdown: flags & MAP_GROWSDOWN != 0,
     })
 }
 
@@ -100,6 +114,18 @@ pub fn mprotect(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 pub fn brk(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let cur = t.mm().current_brk();
+    if a[0] > cur {
+        // Growing the heap counts against RLIMIT_DATA and RLIMIT_AS: past
+        // them brk leaves the break where it is.
+        let grow = a[0] - cur;
+        let (total, data) = t.mm().vm_totals();
+        if data.saturating_add(grow) > t.limit(RLIMIT_DATA).cur
+            || total.saturating_add(grow) > t.limit(RLIMIT_AS).cur
+        {
+            return Ok(cur);
+        }
+    }
     Ok(t.mm().brk(a[0]))
 }
 
@@ -133,9 +159,20 @@ pub fn madvise(t: &mut Task, a: &[u64; 6]) -> SysResult {
             t.mm().dontneed(addr, len)?;
             Ok(0)
         }
-        MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_FREE | MADV_DONTFORK
-        | MADV_DOFORK | MADV_MERGEABLE | MADV_UNMERGEABLE | MADV_HUGEPAGE | MADV_NOHUGEPAGE
-        | MADV_DONTDUMP | MADV_DODUMP | MADV_COLD | MADV_PAGEOUT => Ok(0),
+        MADV_DONTFORK | MADV_DOFORK => {
+            t.mm().set_dontfork(addr, len, advice == MADV_DONTFORK)?;
+            Ok(0)
+        }
+        // MADV_FREE lets the kernel drop pages lazily; keeping them is
+        // one of the outcomes Linux allows.
+        MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_FREE
+        | MADV_MERGEABLE | MADV_UNMERGEABLE | MADV_HUGEPAGE | MADV_NOHUGEPAGE | MADV_DONTDUMP
+        | MADV_DODUMP | MADV_COLD | MADV_PAGEOUT => {
+            if len > 0 {
+                t.mm().check_mapped(addr, len)?;
+            }
+            Ok(0)
+        }
         _ => Err(Errno::EINVAL),
     }
 }
@@ -148,5 +185,43 @@ pub fn msync(t: &mut Task, a: &[u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     t.mm().msync(a[0], a[1])?;
+    Ok(0)
+}
+
+pub fn mincore(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let v = t.mm().mincore(a[0], a[1])?;
+    t.mm().copy_out(a[2], &v)?;
+    Ok(0)
+}
+
+/// Memory is never swapped out here, so locking it only checks the range.
+pub fn mlock(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    t.mm().check_mapped(a[0], a[1])?;
+    Ok(0)
+}
+
+pub fn mlock2(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    // MLOCK_ONFAULT is the only flag.
+    if a[2] & !1 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    t.mm().check_mapped(a[0], a[1])?;
+    Ok(0)
+}
+
+pub fn munlock(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    t.mm().check_mapped(a[0], a[1])?;
+    Ok(0)
+}
+
+pub fn mlockall(_t: &mut Task, a: &[u64; 6]) -> SysResult {
+    // MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT, at least one of the first two.
+    if a[0] & !7 != 0 || a[0] & 3 == 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+pub fn munlockall(_t: &mut Task, _a: &[u64; 6]) -> SysResult {
     Ok(0)
 }

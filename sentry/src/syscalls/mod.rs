@@ -48,7 +48,10 @@ mod handlers {
         sched_yield, setfsgid, setfsuid, setgid, setgroups, setpgid, setpriority, setregid,
         setresgid, setresuid, setreuid, setsid, setuid, sysinfo, umask, uname,
     };
-    pub use super::mmap::{brk, madvise, mmap, mprotect, mremap, msync, munmap};
+    pub use super::mmap::{
+        brk, madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock,
+        munlockall, munmap,
+    };
     pub use super::poll::{poll, ppoll, pselect6, select};
     pub use super::process::{
         arch_prctl, clone, clone3, execve, execveat, exit, exit_group, fork, set_robust_list,
