@@ -90,10 +90,11 @@ impl Task {
                 Errno::EPERM.with_msg("new namespaces inside the sandbox are not supported")
             );
         }
-        if f & (CLONE_PIDFD | CLONE_INTO_CGROUP) != 0 {
-            return Err(
-                Errno::EINVAL.with_msg("CLONE_PIDFD and CLONE_INTO_CGROUP are not supported yet")
-            );
+        if f & CLONE_INTO_CGROUP != 0 {
+            return Err(Errno::EINVAL.with_msg("CLONE_INTO_CGROUP is not supported"));
+        }
+        if f & CLONE_PIDFD != 0 && f & (CLONE_THREAD | CLONE_DETACHED) != 0 {
+            return Err(Errno::EINVAL);
         }
 
         let kernel = self.kernel.clone();
@@ -176,6 +177,21 @@ impl Task {
         }
         if f & CLONE_CHILD_SETTID != 0 {
             mm.write_obj(a.child_tid, &tid)?;
+        }
+        if f & CLONE_PIDFD != 0 {
+            // The pidfd goes to args.pidfd (clone3) or, for clone(2), to parent_tid.
+            let file = crate::fs::pidfd::new_pidfd(
+                &tg,
+                crate::vfs::Owner {
+                    uid: self.creds.fsuid,
+                    gid: self.creds.fsgid,
+                },
+                0,
+            );
+            let limit = self.limit(syscalls::consts::RLIMIT_NOFILE).cur as usize;
+            let fd = self.files.alloc(file, true, 0, limit)?;
+            let at = if a.pidfd != 0 { a.pidfd } else { a.parent_tid };
+            self.mm().write_obj(at, &fd)?;
         }
         let vfork_done = (f & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
         let shared = TaskShared::new(tid, self.sigmask());

@@ -79,6 +79,8 @@ pub struct ThreadGroup {
     pub timers: Mutex<ProcessTimers>,
     /// The current address space, for CPU-time timers (set at exec/fork).
     pub mm: Mutex<Weak<MemoryManager>>,
+    /// Tasks polling a pidfd of this process, woken when it exits.
+    exit_watchers: Mutex<Vec<Weak<TaskShared>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -126,6 +128,7 @@ impl ThreadGroup {
             ),
             timers: Mutex::new(ProcessTimers::default()),
             mm: Mutex::new(Weak::new()),
+            exit_watchers: Mutex::new(Vec::new()),
         })
     }
 
@@ -231,6 +234,15 @@ impl ThreadGroup {
             t.kick();
         }
         true
+    }
+
+    /// Wakes `task` when this process exits (pidfd polling).
+    pub fn add_exit_watcher(&self, task: &Arc<TaskShared>) {
+        let mut w = lock(&self.exit_watchers);
+        w.retain(|x| x.strong_count() > 0);
+        if !w.iter().any(|x| x.as_ptr() == Arc::as_ptr(task)) {
+            w.push(Arc::downgrade(task));
+        }
     }
 
     /// Drops pending instances of `mask` from the process and its threads.
@@ -348,6 +360,11 @@ impl ThreadGroup {
             *s.exit.get_or_insert(ExitStatus::Code(0))
         };
         self.reparent_children(kernel);
+        for w in std::mem::take(&mut *lock(&self.exit_watchers)) {
+            if let Some(t) = w.upgrade() {
+                t.wake();
+            }
+        }
         if self.pid == 1 {
             kernel.init_exited(status);
             return;

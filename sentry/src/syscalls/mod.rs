@@ -58,8 +58,9 @@ mod handlers {
         set_tid_address, vfork, wait4, waitid,
     };
     pub use super::signal::{
-        kill, pause, rt_sigaction, rt_sigpending, rt_sigprocmask, rt_sigqueueinfo, rt_sigreturn,
-        rt_sigsuspend, rt_sigtimedwait, rt_tgsigqueueinfo, sigaltstack, tgkill, tkill,
+        kill, pause, pidfd_getfd, pidfd_open, pidfd_send_signal, rt_sigaction, rt_sigpending,
+        rt_sigprocmask, rt_sigqueueinfo, rt_sigreturn, rt_sigsuspend, rt_sigtimedwait,
+        rt_tgsigqueueinfo, sigaltstack, tgkill, tkill,
     };
     pub use super::stat::{
         access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fgetxattr,

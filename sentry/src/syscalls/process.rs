@@ -125,6 +125,12 @@ use crate::kernel::clone::{CloneArgs, CLONE_PARENT, CLONE_THREAD, CLONE_VFORK, C
 
 /// clone(flags, stack, parent_tid, child_tid, tls) — the x86-64 order.
 pub fn clone(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    // clone(2) returns a pidfd through parent_tid, so not both.
+    if a[0] & crate::kernel::clone::CLONE_PIDFD != 0
+        && a[0] & crate::kernel::clone::CLONE_PARENT_SETTID != 0
+    {
+        return Err(Errno::EINVAL);
+    }
     let args = CloneArgs {
         flags: a[0] & !0xff,
         exit_signal: a[0] & 0xff,
@@ -355,7 +361,10 @@ pub fn waitid(t: &mut Task, a: &[u64; 6]) -> SysResult {
         1 if id > 0 => WaitFor::Pid(id),
         2 if id >= 0 => WaitFor::Pgid(id),
         1 | 2 => return Err(Errno::EINVAL),
-        3 => return Err(Errno::EINVAL.with_msg("P_PIDFD needs pidfds, not supported yet")),
+        3 => {
+            let f = t.files.get(id)?;
+            WaitFor::Pid(crate::fs::pidfd::pidfd_of(&f)?.pid)
+        }
         _ => return Err(Errno::EINVAL),
     };
     let r = do_wait(t, which, options)?;

@@ -499,3 +499,73 @@ pub fn rt_tgsigqueueinfo(t: &mut Task, a: &[u64; 6]) -> SysResult {
     }
     Ok(0)
 }
+
+/// pidfd_open(pid, flags): a handle on process `pid`.
+pub fn pidfd_open(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let (pid, flags) = (a[0] as i32, a[1] as u32);
+    if flags & !O_NONBLOCK != 0 || pid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let g = match t.kernel.group(pid) {
+        Some(g) => g,
+        // A thread that is not a process leader.
+        None if t.kernel.task(pid).is_some() => return Err(Errno::EINVAL),
+        None => return Err(Errno::ESRCH),
+    };
+    let owner = crate::vfs::Owner {
+        uid: t.creds.fsuid,
+        gid: t.creds.fsgid,
+    };
+    let file = crate::fs::pidfd::new_pidfd(&g, owner, flags);
+    let limit = t.limit(RLIMIT_NOFILE).cur as usize;
+    Ok(t.files.alloc(file, true, 0, limit)? as u64)
+}
+
+/// pidfd_send_signal(pidfd, sig, info, flags).
+pub fn pidfd_send_signal(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let f = t.files.get(a[0] as i32)?;
+    let pid = crate::fs::pidfd::pidfd_of(&f)?;
+    let sig = a[1] as i32;
+    if a[3] != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if sig != 0 {
+        valid_signal(sig)?;
+    }
+    let g = pid
+        .process()
+        .filter(|g| !g.is_zombie())
+        .ok_or(Errno::ESRCH)?;
+    if !may_signal(t, &g) {
+        return Err(Errno::EPERM);
+    }
+    if sig == 0 {
+        return Ok(0);
+    }
+    let info = if a[2] != 0 {
+        let mut info: Siginfo = t.mm().read_obj(a[2])?;
+        if info.si_signo != sig {
+            return Err(Errno::EINVAL);
+        }
+        if (info.si_code >= 0 || info.si_code == SI_TKILL) && g.pid != t.tg.pid {
+            return Err(Errno::EPERM);
+        }
+        info.si_signo = sig;
+        info
+    } else {
+        Siginfo::kill(sig, SI_USER, t.tg.pid, t.creds.uid)
+    };
+    g.send_signal(info, true);
+    Ok(0)
+}
+
+/// pidfd_getfd: duplicating another process's descriptors needs
+/// PTRACE_MODE_ATTACH rights, which the sandbox does not grant yet.
+pub fn pidfd_getfd(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let f = t.files.get(a[0] as i32)?;
+    crate::fs::pidfd::pidfd_of(&f)?;
+    if a[2] != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Err(Errno::EPERM)
+}
