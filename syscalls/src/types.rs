@@ -389,6 +389,17 @@ impl Siginfo {
         info
     }
 
+    /// Whether the kernel raised this for a fault of the task itself
+    /// (SEGV_*, BUS_*, FPE_*, ILL_*, TRAP_* codes, or SI_KERNEL).
+    pub fn is_fault(&self) -> bool {
+        const SIGILL: i32 = 4;
+        const SIGTRAP: i32 = 5;
+        const SIGBUS: i32 = 7;
+        const SIGFPE: i32 = 8;
+        const SIGSEGV: i32 = 11;
+        self.si_code > 0 && matches!(self.si_signo, SIGILL | SIGTRAP | SIGBUS | SIGFPE | SIGSEGV)
+    }
+
     /// `si_pid` of the `_kill`, `_rt` and `_sigchld` layouts.
     pub fn pid(&self) -> i32 {
         self.fields[0] as u32 as i32

@@ -210,7 +210,9 @@ fn run(tid: Tid, cpu: &mut CpuState) -> Result<Exit> {
             let info = sys::get_siginfo(tid).map_err(|e| self_gone(e, "ptrace(GETSIGINFO)"))?;
             // SAFETY: for the fault signals the kernel fills si_addr.
             let addr = unsafe { info.si_addr() } as u64;
-            if sig == libc::SIGSEGV && info.si_code > 0 {
+            // SI_KERNEL (a general protection fault, e.g. a non-canonical
+            // address) is no page fault: it goes to the task as it is.
+            if sig == libc::SIGSEGV && info.si_code > 0 && info.si_code != libc::SI_KERNEL {
                 Exit::PageFault {
                     addr,
                     access: Access::UNKNOWN,

@@ -55,6 +55,31 @@ impl Tmpfs {
         root.meta().nlink = 2;
         root
     }
+
+    /// An unlinked regular file of `size` bytes in a tmpfs of its own: the
+    /// object behind MAP_SHARED|MAP_ANONYMOUS memory, whose pages every
+    /// process that inherits the mapping shares (Linux's shmem file).
+    pub fn anonymous_file(mf: &Arc<MemoryFile>, size: u64) -> Arc<TmpfsInode> {
+        let fs = Arc::new(Tmpfs {
+            dev: anon_dev(),
+            next_ino: AtomicU64::new(1),
+            read_only: false,
+            mf: mf.clone(),
+        });
+        let f = TmpfsInode::new(
+            &fs,
+            FileType::Regular,
+            0o600,
+            Owner::default(),
+            0,
+            Data::File(FileData {
+                size,
+                pages: BTreeMap::new(),
+            }),
+        );
+        f.meta().nlink = 0;
+        f
+    }
 }
 
 #[derive(Default)]

@@ -69,7 +69,7 @@ impl Task {
         if f & CLONE_THREAD != 0 && f & CLONE_SIGHAND == 0 {
             return Err(Errno::EINVAL);
         }
-        if f & CLONE_FS != 0 && f & CLONE_NEWNS != 0 {
+        if f & CLONE_FS != 0 && f & (CLONE_NEWNS | CLONE_NEWUSER) != 0 {
             return Err(Errno::EINVAL);
         }
         if f & CLONE_THREAD != 0 && f & (CLONE_NEWUSER | CLONE_NEWPID) != 0 {
@@ -193,7 +193,8 @@ impl Task {
             let at = if a.pidfd != 0 { a.pidfd } else { a.parent_tid };
             self.mm().write_obj(at, &fd)?;
         }
-        let vfork_done = (f & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
+        let vfork_done =
+            (f & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::new(self.shared.clone())));
         let shared = TaskShared::new(tid, self.sigmask());
         // Counted in its group before it runs, so the group cannot look
         // empty (and exit) while the new thread starts.

@@ -26,8 +26,10 @@ pub mod task_caps {
         CAP_SETPCAP, CAP_SETUID, CAP_SYS_NICE, CAP_SYS_RESOURCE,
     };
 }
-pub use task::{current_task, Creds, ExitStatus, RestartBlock, Task, TaskSeed, TaskShared};
-pub use thread_group::{ChildReport, ThreadGroup};
+pub use task::{
+    current_task, thread_cpu_time, Creds, ExitStatus, RestartBlock, Task, TaskSeed, TaskShared,
+};
+pub use thread_group::{ChildReport, ThreadGroup, Usage};
 
 use crate::mm::MemoryFile;
 use crate::vfs::MountNamespace;

@@ -2,7 +2,7 @@
 //! switch to the application → handle its syscall or fault → repeat.
 
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use platform::{Context, CpuState, Exit, Interrupter};
 use syscalls::consts::*;
@@ -130,6 +130,17 @@ impl Creds {
 pub struct TaskSig {
     pub mask: u64,
     pub pending: Pending,
+    /// Signals the task waits for in rt_sigtimedwait: though blocked, they
+    /// wake it.
+    pub waiting: u64,
+}
+
+impl TaskSig {
+    /// Linux's `blocked | real_blocked`: signals generated for the task are
+    /// never discarded while in here, whatever their disposition.
+    pub fn blocked(&self) -> u64 {
+        self.mask | self.waiting
+    }
 }
 
 /// The part of a task other tasks may reach: to signal it, wake it, or
@@ -152,6 +163,7 @@ impl TaskShared {
             sig: Mutex::new(TaskSig {
                 mask,
                 pending: Pending::default(),
+                waiting: 0,
             }),
             interrupter: Mutex::new(None),
         })
@@ -198,13 +210,18 @@ impl TaskShared {
     /// Queues a thread-directed signal; kicks the task if it can take it.
     pub fn send_signal(&self, info: Siginfo) {
         let sig = info.si_signo;
-        let unblocked = {
+        let (unblocked, waited) = {
             let mut s = self.sig();
             s.pending.push(info);
-            s.mask & bit(sig) == 0 || sig == SIGKILL || sig == SIGSTOP
+            (
+                s.mask & bit(sig) == 0 || sig == SIGKILL || sig == SIGSTOP,
+                s.waiting & bit(sig) != 0,
+            )
         };
         if unblocked {
             self.kick();
+        } else if waited {
+            self.wake();
         }
     }
 }
@@ -219,21 +236,28 @@ pub fn current_task() -> Option<Arc<TaskShared>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
-/// Signalled when a vfork child execs or exits, releasing its parent.
-#[derive(Default)]
+/// Signalled when a vfork child execs or exits, releasing its parent
+/// (which sleeps on its own blocker).
 pub struct VforkDone {
-    done: Mutex<bool>,
-    cond: Condvar,
+    done: std::sync::atomic::AtomicBool,
+    parent: Arc<TaskShared>,
 }
 
 impl VforkDone {
+    pub fn new(parent: Arc<TaskShared>) -> Self {
+        Self {
+            done: std::sync::atomic::AtomicBool::new(false),
+            parent,
+        }
+    }
+
     pub fn complete(&self) {
-        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.cond.notify_all();
+        self.done.store(true, std::sync::atomic::Ordering::Release);
+        self.parent.blocker.notify();
     }
 
     pub fn is_done(&self) -> bool {
-        *self.done.lock().unwrap_or_else(|e| e.into_inner())
+        self.done.load(std::sync::atomic::Ordering::Acquire)
     }
 }
 
@@ -417,6 +441,7 @@ impl Task {
     /// Replaces the address space (execve). The old one is released from
     /// this task's platform context first.
     pub fn replace_mm(&mut self, mm: Arc<MemoryManager>) {
+        self.account_user_time();
         self.ctx.release(self.mm.address_space());
         self.mm = mm;
         *self.tg.mm.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&self.mm);
@@ -483,11 +508,12 @@ impl Task {
                 Ok(Exit::PageFault { addr, .. }) => {
                     let stack_limit = self.limit(RLIMIT_STACK).cur;
                     if let Err(e) = self.mm.fault(addr, stack_limit) {
-                        let code = match e {
-                            FaultError::Unmapped => 1,   // SEGV_MAPERR
-                            FaultError::Protection => 2, // SEGV_ACCERR
+                        let (sig, code) = match e {
+                            FaultError::Unmapped => (SIGSEGV, 1),   // SEGV_MAPERR
+                            FaultError::Protection => (SIGSEGV, 2), // SEGV_ACCERR
+                            FaultError::BeyondEof => (SIGBUS, 2),   // BUS_ADRERR
                         };
-                        self.force_signal(Siginfo::fault(SIGSEGV, code, addr));
+                        self.force_signal(Siginfo::fault(sig, code, addr));
                     }
                 }
                 Ok(Exit::Signal(info)) => {
@@ -533,6 +559,20 @@ impl Task {
 
     /// Takes the next signal this task may act on: its own, then its
     /// process's.
+    /// Whether a pending signal is not blocked (and will be acted on when
+    /// the current syscall returns).
+    pub fn signal_deliverable(&self) -> bool {
+        let mask = self.sigmask();
+        let pending = self.shared.sig().pending.set
+            | self
+                .tg
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .set;
+        pending & !mask != 0
+    }
+
     fn next_signal(&self) -> Option<Siginfo> {
         let mask = self.sigmask();
         if let Some(i) = self.shared.sig().pending.take(mask) {
@@ -562,6 +602,9 @@ impl Task {
                             self.tg.begin_stop(sig);
                         }
                     }
+                    // Init survives what it has no handler for, unless the
+                    // kernel forces it (a fault).
+                    _ if self.tg.pid == 1 && !info.is_fault() => {}
                     d => {
                         if d == DefaultAction::Core {
                             self.log_core(sig);
@@ -899,7 +942,9 @@ impl Task {
             }
             threads.is_empty()
         };
+        self.tg.usage.lock().unwrap_or_else(|e| e.into_inner()).sys += thread_cpu_time();
         if last {
+            self.account_user_time();
             {
                 let mut st = self.tg.state.lock().unwrap_or_else(|e| e.into_inner());
                 st.exit.get_or_insert(status);
@@ -907,4 +952,25 @@ impl Task {
             self.tg.exited(&self.kernel);
         }
     }
+
+    /// Adds what the program used in its address space to the process's
+    /// usage, when it leaves it (exec, exit). An address space shared with
+    /// another process (a vfork parent's) is that process's to account.
+    fn account_user_time(&self) {
+        if Arc::strong_count(&self.mm) > 1 {
+            return;
+        }
+        let user = self.mm.address_space().cpu_time();
+        let rss = (self.mm.max_resident() / 1024) as i64;
+        let mut u = self.tg.usage.lock().unwrap_or_else(|e| e.into_inner());
+        u.user += user;
+        u.maxrss_kb = u.maxrss_kb.max(rss);
+    }
+}
+
+/// CPU time the calling sentry thread used (the system time of the task
+/// it runs).
+pub fn thread_cpu_time() -> std::time::Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }

@@ -81,6 +81,41 @@ pub struct ThreadGroup {
     pub mm: Mutex<Weak<MemoryManager>>,
     /// Tasks polling a pidfd of this process, woken when it exits.
     exit_watchers: Mutex<Vec<Weak<TaskShared>>>,
+    /// What the process used: system time of its exited threads, and at
+    /// its end its user time and peak memory.
+    pub usage: Mutex<Usage>,
+    /// What its waited-for children (and theirs) used (RUSAGE_CHILDREN).
+    pub children_usage: Mutex<Usage>,
+}
+
+/// CPU time and peak memory, for getrusage, wait4 and SIGCHLD.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    pub user: std::time::Duration,
+    pub sys: std::time::Duration,
+    /// Peak resident memory in KiB.
+    pub maxrss_kb: i64,
+}
+
+impl Usage {
+    pub fn add(&mut self, o: &Usage) {
+        self.user += o.user;
+        self.sys += o.sys;
+        self.maxrss_kb = self.maxrss_kb.max(o.maxrss_kb);
+    }
+
+    pub fn to_rusage(self) -> syscalls::types::Rusage {
+        let tv = |d: std::time::Duration| syscalls::types::Timeval {
+            tv_sec: d.as_secs() as i64,
+            tv_usec: d.subsec_micros() as i64,
+        };
+        syscalls::types::Rusage {
+            ru_utime: tv(self.user),
+            ru_stime: tv(self.sys),
+            ru_maxrss: self.maxrss_kb,
+            ..Default::default()
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -128,8 +163,18 @@ impl ThreadGroup {
             ),
             timers: Mutex::new(ProcessTimers::default()),
             mm: Mutex::new(Weak::new()),
+            usage: Mutex::new(Usage::default()),
+            children_usage: Mutex::new(Usage::default()),
             exit_watchers: Mutex::new(Vec::new()),
         })
+    }
+
+    /// What the process and its waited-for descendants used: what its
+    /// parent's wait reports and adds to its RUSAGE_CHILDREN.
+    pub fn total_usage(&self) -> Usage {
+        let mut u = *lock(&self.usage);
+        u.add(&lock(&self.children_usage));
+        u
     }
 
     /// CPU time the process's program has used (for CPU-time timers).
@@ -204,13 +249,11 @@ impl ThreadGroup {
         if self.is_zombie() || self.exiting().is_some() {
             return false;
         }
-        let action = self.sighand.action(sig);
-        // A pid namespace's init only gets signals it has a handler for
-        // when they come from inside the namespace (SIGKILL included).
-        if self.pid == 1 && from_inside && action.handler == SIG_DFL {
-            return false;
-        }
         if sig == SIGKILL {
+            // Init cannot be killed from inside its pid namespace.
+            if self.pid == 1 && from_inside {
+                return false;
+            }
             self.start_exit(ExitStatus::Signal {
                 signo: SIGKILL,
                 core: false,
@@ -224,16 +267,39 @@ impl ThreadGroup {
             // A stop cancels a pending continue.
             self.discard_everywhere(bit(SIGCONT));
         }
-        if sig != SIGSTOP && self.sighand.ignores(sig) {
+        let threads = lock(&self.threads);
+        // Linux checks the blocked mask of the task the signal is sent to:
+        // for a process, its leader (here its oldest live thread).
+        let blocked = threads.first().map_or(0, |t| t.sig().blocked());
+        if self.discards(sig, blocked, from_inside) {
             return false;
         }
         lock(&self.pending).push(info);
-        // Kick a thread that does not block it (else it waits, pending).
-        let threads = lock(&self.threads);
+        // Kick a thread that does not block it (else it waits, pending),
+        // or wake one waiting for it in rt_sigtimedwait.
         if let Some(t) = threads.iter().find(|t| t.mask() & bit(sig) == 0) {
             t.kick();
+        } else if let Some(t) = threads.iter().find(|t| t.sig().waiting & bit(sig) != 0) {
+            t.wake();
         }
         true
+    }
+
+    /// Whether a signal is dropped when generated (Linux's sig_ignored):
+    /// never while the target blocks it; otherwise when ignored, and at a
+    /// pid namespace's init when it has no handler and the signal comes
+    /// from inside the namespace.
+    pub fn discards(&self, sig: i32, target_blocked: u64, from_inside: bool) -> bool {
+        if sig == SIGKILL {
+            return self.pid == 1 && from_inside;
+        }
+        if sig != SIGSTOP && target_blocked & bit(sig) != 0 {
+            return false;
+        }
+        if self.pid == 1 && from_inside && self.sighand.action(sig).handler == SIG_DFL {
+            return true;
+        }
+        sig != SIGSTOP && self.sighand.ignores(sig)
     }
 
     /// Wakes `task` when this process exits (pidfd polling).
@@ -386,7 +452,9 @@ impl ThreadGroup {
                     (if core { CLD_DUMPED } else { CLD_KILLED }, signo)
                 }
             };
-            let info = Siginfo::sigchld(code, self.pid, 0, st, 0, 0);
+            let u = self.total_usage();
+            let ticks = |d: std::time::Duration| (d.as_millis() / 10) as i64;
+            let info = Siginfo::sigchld(code, self.pid, 0, st, ticks(u.user), ticks(u.sys));
             let mut info = info;
             info.si_signo = self.exit_signal;
             parent.send_signal(info, false);

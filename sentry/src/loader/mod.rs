@@ -187,11 +187,13 @@ pub fn exec_target(
     task.de_thread()?;
     task.exit_robust_list();
     task.replace_mm(image.mm);
-    task.files.close_on_exec();
-    task.tg.sighand.reset_for_exec();
+    // Marked before close-on-exec files close: whoever sees them close
+    // (EOF on a pipe) must see the exec.
     task.tg
         .did_exec
-        .store(true, std::sync::atomic::Ordering::Relaxed);
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    task.files.close_on_exec();
+    task.tg.sighand.reset_for_exec();
     // POSIX timers do not survive exec (interval timers do).
     task.tg
         .timers

@@ -104,6 +104,9 @@ pub enum FaultError {
     Unmapped,
     /// A mapping whose protection forbids the access (SEGV_ACCERR).
     Protection,
+    /// A page of a file mapping wholly beyond the end of the file
+    /// (SIGBUS, BUS_ADRERR).
+    BeyondEof,
 }
 
 /// What an access through [`MemoryManager`]'s copy functions needs.
@@ -443,8 +446,23 @@ impl MemoryManager {
         if vma.prot == Prot::NONE {
             return Err(FaultError::Protection);
         }
-        let (vend, prot) = (vma.end, vma.prot);
+        let (mut vend, prot) = (vma.end, vma.prot);
         let page = page_down(addr);
+        if let Backing::File { file, offset } | Backing::Shared { file, offset } = &vma.backing {
+            // Pages past the file's last page are not there (SIGBUS); the
+            // fault window stops before them, so they stay absent should
+            // the file grow.
+            if let Ok(attr) = file.inode.attr() {
+                let eof = vstart
+                    + page_up(attr.size)
+                        .unwrap_or(u64::MAX)
+                        .saturating_sub(*offset);
+                if page >= eof {
+                    return Err(FaultError::BeyondEof);
+                }
+                vend = vend.min(eof);
+            }
+        }
         if let Some((_, p)) = find_pma(&s.pmas, page) {
             if p.mapped {
                 if p.cow && prot.write {

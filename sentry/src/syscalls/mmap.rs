@@ -40,7 +40,11 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
         return Err(Errno::EINVAL.with_msg("huge pages are not supported"));
     }
     let backing = if flags & MAP_ANONYMOUS != 0 {
-        Backing::Anon
+        if shared {
+            shared_anonymous(t, len)?
+        } else {
+            Backing::Anon
+        }
     } else {
         let f = t.files.get(fd)?;
         if f.is_path_only() {
@@ -60,7 +64,11 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
         }
         off.checked_add(len).ok_or(Errno::EOVERFLOW)?;
         if f.inode.file_type() == FileType::CharDevice {
-            Backing::Anon
+            if shared {
+                shared_anonymous(t, len)?
+            } else {
+                Backing::Anon
+            }
         } else if shared && f.inode.shares_pages() {
             Backing::Shared {
                 file: f.clone(),
@@ -100,6 +108,17 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
         name: None,
         growsdown: flags & MAP_GROWSDOWN != 0,
     })
+}
+
+/// MAP_SHARED anonymous memory (or of /dev/zero): a mapping of an unlinked
+/// file of its own, so that forked children share its pages even where
+/// nobody touched them before the fork.
+fn shared_anonymous(t: &Task, len: u64) -> Result<Backing, Errno> {
+    let size = crate::mm::page_up(len).ok_or(Errno::ENOMEM)?;
+    let inode: crate::vfs::InodeRef = crate::fs::tmpfs::Tmpfs::anonymous_file(&t.kernel.mf, size);
+    let ops = inode.clone().open(O_RDWR)?;
+    let file = crate::vfs::File::new(ops, inode, None, O_RDWR);
+    Ok(Backing::Shared { file, offset: 0 })
 }
 
 pub fn munmap(t: &mut Task, a: &[u64; 6]) -> SysResult {

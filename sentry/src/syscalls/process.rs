@@ -190,7 +190,8 @@ pub fn clone3(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if set_tid_size != 0 {
         return Err(Errno::EINVAL.with_msg("clone3 set_tid is not supported"));
     }
-    if args.flags & 0xff != 0 || args.exit_signal & !0xff != 0 {
+    const KNOWN: u64 = 0xffff_ff00 | CLONE_NEWTIME | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP;
+    if args.flags & !KNOWN != 0 || args.exit_signal & !0xff != 0 {
         return Err(Errno::EINVAL);
     }
     if (args.stack == 0) != (args.stack_size == 0) {
@@ -200,6 +201,62 @@ pub fn clone3(t: &mut Task, a: &[u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     t.clone_task(&args).map(|tid| tid as u64)
+}
+
+/// unshare(flags): gives the caller its own copy of what it shared. Only
+/// a single-threaded caller may "unshare" its memory, signal handlers or
+/// thread group (which it then shares with nobody); new namespaces are
+/// refused as clone refuses them.
+pub fn unshare(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let mut f = a[0];
+    const KNOWN: u64 = CLONE_FILES
+        | CLONE_FS
+        | CLONE_NEWNS
+        | CLONE_SYSVSEM
+        | CLONE_THREAD
+        | CLONE_SIGHAND
+        | CLONE_VM
+        | CLONE_NEWUTS
+        | CLONE_NEWIPC
+        | CLONE_NEWNET
+        | CLONE_NEWUSER
+        | CLONE_NEWPID
+        | CLONE_NEWCGROUP
+        | CLONE_NEWTIME;
+    if f & !KNOWN != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if f & CLONE_NEWUSER != 0 {
+        f |= CLONE_THREAD | CLONE_FS;
+    }
+    if f & CLONE_NEWNS != 0 {
+        f |= CLONE_FS;
+    }
+    if f & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) != 0 {
+        let alone = t.tg.threads.lock().unwrap_or_else(|e| e.into_inner()).len() == 1;
+        let mm_alone = std::sync::Arc::strong_count(t.mm()) == 1;
+        if !alone || (f & CLONE_VM != 0 && !mm_alone) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let namespaces = CLONE_NEWNS
+        | CLONE_NEWUTS
+        | CLONE_NEWIPC
+        | CLONE_NEWNET
+        | CLONE_NEWUSER
+        | CLONE_NEWPID
+        | CLONE_NEWCGROUP
+        | CLONE_NEWTIME;
+    if f & namespaces != 0 {
+        return Err(Errno::EPERM.with_msg("new namespaces inside the sandbox are not supported"));
+    }
+    if f & CLONE_FILES != 0 && std::sync::Arc::strong_count(&t.files) > 1 {
+        t.files = t.files.fork();
+    }
+    if f & CLONE_FS != 0 && std::sync::Arc::strong_count(&t.fs) > 1 {
+        t.fs = t.fs.fork();
+    }
+    Ok(0)
 }
 
 const WNOHANG: u32 = 1;
@@ -230,6 +287,8 @@ enum WaitKind {
 struct Waited {
     pid: i32,
     kind: WaitKind,
+    /// An exited child's usage (zero for stop and continue reports).
+    usage: crate::kernel::Usage,
 }
 
 /// Finds (and, unless WNOWAIT, reaps) an exited child matching `which`;
@@ -264,13 +323,19 @@ fn do_wait(t: &mut Task, which: WaitFor, options: u32) -> Result<Option<Waited>,
                 if children[i].is_zombie() {
                     let c = children[i].clone();
                     let status = c.exiting().unwrap_or(crate::kernel::ExitStatus::Code(0));
+                    let usage = c.total_usage();
                     if options & WNOWAIT == 0 {
                         children.remove(i);
                         kernel.release_group(c.pid);
+                        tg.children_usage
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .add(&usage);
                     }
                     return Some(Ok(Some(Waited {
                         pid: c.pid,
                         kind: WaitKind::Exited(status),
+                        usage,
                     })));
                 }
             }
@@ -285,12 +350,14 @@ fn do_wait(t: &mut Task, which: WaitFor, options: u32) -> Result<Option<Waited>,
                         return Some(Ok(Some(Waited {
                             pid: c.pid,
                             kind: WaitKind::Stopped(sig),
+                            usage: Default::default(),
                         })))
                     }
                     Some(crate::kernel::ChildReport::Continued) => {
                         return Some(Ok(Some(Waited {
                             pid: c.pid,
                             kind: WaitKind::Continued,
+                            usage: Default::default(),
                         })))
                     }
                     None => {}
@@ -339,8 +406,7 @@ pub fn wait4(t: &mut Task, a: &[u64; 6]) -> SysResult {
                 t.mm().write_obj(status_addr, &wait_status(&w.kind))?;
             }
             if a[3] != 0 {
-                t.mm()
-                    .write_obj(a[3], &syscalls::types::Rusage::default())?;
+                t.mm().write_obj(a[3], &w.usage.to_rusage())?;
             }
             Ok(w.pid as u64)
         }
@@ -368,6 +434,7 @@ pub fn waitid(t: &mut Task, a: &[u64; 6]) -> SysResult {
         _ => return Err(Errno::EINVAL),
     };
     let r = do_wait(t, which, options)?;
+    let usage = r.as_ref().map(|w| w.usage).unwrap_or_default();
     if infop != 0 {
         let info = match r {
             None => syscalls::types::Siginfo::default(),
@@ -386,8 +453,7 @@ pub fn waitid(t: &mut Task, a: &[u64; 6]) -> SysResult {
         t.mm().write_obj(infop, &info)?;
     }
     if a[4] != 0 {
-        t.mm()
-            .write_obj(a[4], &syscalls::types::Rusage::default())?;
+        t.mm().write_obj(a[4], &usage.to_rusage())?;
     }
     Ok(0)
 }

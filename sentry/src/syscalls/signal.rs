@@ -204,14 +204,9 @@ fn signal_thread(t: &Task, tgid: Option<i32>, tid: i32, sig: i32) -> SysResult {
         g.send_signal(info, true);
         return Ok(0);
     }
-    let act = g.sighand.action(sig);
-    if g.pid == 1 && act.handler == crate::kernel::signal::SIG_DFL {
-        return Ok(0);
+    if !g.discards(sig, target.sig().blocked(), true) {
+        target.send_signal(info);
     }
-    if g.sighand.ignores(sig) {
-        return Ok(0);
-    }
-    target.send_signal(info);
     Ok(0)
 }
 
@@ -385,12 +380,18 @@ pub fn rt_sigsuspend(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let old = t.sigmask();
     t.saved_mask = Some(old);
     t.set_sigmask(mask);
-    let _ = t.shared.blocker.wait_until(None, || None::<()>);
+    let _ = t
+        .shared
+        .blocker
+        .wait_until(None, || t.signal_deliverable().then_some(()));
     Err(Errno::ERESTARTNOHAND)
 }
 
 pub fn pause(t: &mut Task, _a: &[u64; 6]) -> SysResult {
-    let _ = t.shared.blocker.wait_until(None, || None::<()>);
+    let _ = t
+        .shared
+        .blocker
+        .wait_until(None, || t.signal_deliverable().then_some(()));
     Err(Errno::ERESTARTNOHAND)
 }
 
@@ -436,11 +437,13 @@ pub fn rt_sigtimedwait(t: &mut Task, a: &[u64; 6]) -> SysResult {
             // let them wake this wait even though they are blocked.
             let shared = t.shared.clone();
             let tg = t.tg.clone();
+            shared.sig().waiting = set;
             let r = shared.blocker.wait_until(deadline, || {
                 let pending = shared.sig().pending.set
                     | tg.pending.lock().unwrap_or_else(|e| e.into_inner()).set;
                 (pending & set != 0).then_some(())
             });
+            shared.sig().waiting = 0;
             match r {
                 Ok(()) => match take(t) {
                     Some(i) => i,
@@ -494,7 +497,7 @@ pub fn rt_tgsigqueueinfo(t: &mut Task, a: &[u64; 6]) -> SysResult {
         return Err(Errno::ESRCH);
     }
     info.si_signo = sig;
-    if !g.sighand.ignores(sig) {
+    if !g.discards(sig, target.sig().blocked(), true) {
         target.send_signal(info);
     }
     Ok(0)

@@ -40,8 +40,16 @@ fn now(id: ClockId) -> Timespec {
 /// address space, and the sentry's time working for it.
 pub(crate) fn cpu_times(t: &Task) -> (Duration, Duration) {
     let user = t.mm().address_space().cpu_time();
-    let sys = rustix::time::clock_gettime(ClockId::ThreadCPUTime);
-    (user, Duration::new(sys.tv_sec as u64, sys.tv_nsec as u32))
+    let sys = crate::kernel::thread_cpu_time();
+    (user, sys)
+}
+
+/// (user, system) CPU time of the process: what `cpu_times` gives plus
+/// what its exited threads and earlier images used.
+fn process_cpu_times(t: &Task) -> (Duration, Duration) {
+    let (user, sys) = cpu_times(t);
+    let u = *t.tg.usage.lock().unwrap_or_else(|e| e.into_inner());
+    (u.user + user, u.sys + sys)
 }
 
 /// A clock the sandbox answers for.
@@ -155,17 +163,32 @@ fn timeval(d: Duration) -> Timeval {
 }
 
 /// RUSAGE_SELF and RUSAGE_THREAD report CPU times and peak memory;
-/// RUSAGE_CHILDREN is zero until there are children.
+/// RUSAGE_CHILDREN what the waited-for children used.
 pub fn getrusage(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let mut ru = Rusage::default();
     match a[0] as i32 {
         0 | 1 => {
-            let (u, s) = cpu_times(t);
+            let (u, s) = if a[0] == 0 {
+                process_cpu_times(t)
+            } else {
+                cpu_times(t)
+            };
             ru.ru_utime = timeval(u);
             ru.ru_stime = timeval(s);
-            ru.ru_maxrss = (t.mm().max_resident() / 1024) as i64;
+            let peak =
+                t.tg.usage
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .maxrss_kb;
+            ru.ru_maxrss = peak.max((t.mm().max_resident() / 1024) as i64);
         }
-        -1 => {}
+        -1 => {
+            ru =
+                t.tg.children_usage
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .to_rusage()
+        }
         _ => return Err(Errno::EINVAL),
     }
     t.mm().write_obj(a[1], &ru)?;
@@ -176,13 +199,19 @@ pub fn getrusage(t: &mut Task, a: &[u64; 6]) -> SysResult {
 pub fn times(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let ticks = |d: Duration| (d.as_millis() / 10) as i64;
     if a[0] != 0 {
-        let (u, s) = cpu_times(t);
+        let (u, s) = process_cpu_times(t);
+        let c = *t
+            .tg
+            .children_usage
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         t.mm().write_obj(
             a[0],
             &Tms {
                 tms_utime: ticks(u),
                 tms_stime: ticks(s),
-                ..Tms::default()
+                tms_cutime: ticks(c.user),
+                tms_cstime: ticks(c.sys),
             },
         )?;
     }
