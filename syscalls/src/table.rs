@@ -471,7 +471,7 @@ macro_rules! for_each_syscall {
             (271, ppoll, Partial, "as poll; the signal mask is not applied yet", [Ptr, Uint, Timespec, SigSet, Usize]),
             (272, unshare, Partial, "CLONE_FILES, CLONE_FS and single-threaded CLONE_VM/SIGHAND/THREAD; new namespaces EPERM", [CloneFlags]),
             (273, set_robust_list, Supported, "", [Ptr, Usize]),
-            (274, get_robust_list, Unsupported, "", [Int, Ptr, Ptr]),
+            (274, get_robust_list, Supported, "", [Int, Ptr, Ptr]),
             (275, splice, Unsupported, "", [Fd, Ptr, Fd, Ptr, Usize, Hex]),
             (276, tee, Unsupported, "", [Fd, Fd, Usize, Hex]),
             (277, sync_file_range, Unsupported, "", [Fd, Long, Long, Hex]),

@@ -392,7 +392,11 @@ fn run_binary(
         let runsc = runsc.expect("sandbox column without runsc");
         let mut program = vec![bin.to_string_lossy().into_owned()];
         program.extend(args.iter().cloned());
-        runsc_do_with(runsc, &["--platform", column], &program)
+        let mut c = runsc_do_with(runsc, &["--platform", column], &program);
+        // `runsc do` hands its environment to the program: cases marked
+        // SANDBOX_SKIP see it and skip themselves in the sandbox.
+        c.env("RVISOR_SANDBOX", column);
+        c
     };
     let output = run_with_timeout(&mut cmd, None, timeout)
         .map_err(|e| format!("running {} [{column}]: {e}", bin.display()))?;

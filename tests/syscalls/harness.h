@@ -22,6 +22,15 @@
  * the end. Before each case the harness sets umask(022); after it, it closes
  * every fd above 2, so a case may return early (on a failed CHECK) without
  * leaking state into the next one.
+ *
+ * Families that need more than the first release offers (fork, threads,
+ * signal handlers, ...) mark each such case with SANDBOX_SKIP("what is
+ * missing") as its first statement: the runner sets RVISOR_SANDBOX=<platform>
+ * in the sandboxed runs, where the case is then skipped. For such cases the
+ * harness also offers child-process helpers (h_fork, CHECK_CHILD,
+ * h_waitpid_timeout) and per-case cleanups (h_defer): children a case forked
+ * with h_fork are killed and reaped after it whatever path it took, and a
+ * child that returns from a case body exits instead of running later cases.
  */
 #ifndef RVISOR_HARNESS_H
 #define RVISOR_HARNESS_H
@@ -32,14 +41,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef void (*h_test_fn)(void);
@@ -225,6 +238,209 @@ __attribute__((unused)) static ssize_t h_read_file(const char *path, char *buf, 
 	return total;
 }
 
+/* ---- Sandbox skips, child processes and per-case cleanups ---- */
+
+/* As the first statement of a case: skip the case in the sandbox (the runner
+ * sets RVISOR_SANDBOX=<platform> in the sandboxed runs), with a one-line
+ * reason naming what the sandbox lacks, e.g. SANDBOX_SKIP("fork (#3)").
+ * Natively it does nothing. Remove it when the feature lands. */
+#define SANDBOX_SKIP(reason)                                                  \
+	do {                                                                  \
+		if (getenv("RVISOR_SANDBOX"))                                 \
+			SKIP("%s", reason);                                   \
+	} while (0)
+
+#define H_MAX_CHILDREN 256
+#define H_MAX_DEFERRED 64
+
+/* Children made during the current case (killed and reaped after it). */
+static pid_t h_children[H_MAX_CHILDREN];
+static int h_nchildren;
+/* Set once a case made a child: the harness then sweeps zombies after it. */
+static int h_made_children;
+/* The harness's own pid: a forked child that returns into main() exits. */
+static pid_t h_main_pid;
+
+struct h_deferred {
+	void (*fn)(void *);
+	void *arg;
+};
+static struct h_deferred h_deferred[H_MAX_DEFERRED];
+static int h_ndeferred;
+
+/* Runs fn(arg) after the current case, however it ended (cleanups run last
+ * registered first, before the case's children are killed and reaped). */
+__attribute__((unused)) static void h_defer(void (*fn)(void *), void *arg)
+{
+	if (h_ndeferred < H_MAX_DEFERRED) {
+		h_deferred[h_ndeferred].fn = fn;
+		h_deferred[h_ndeferred].arg = arg;
+		h_ndeferred++;
+	}
+}
+
+/* Remembers a child made some other way than h_fork (clone, vfork, ...) so
+ * the harness kills and reaps it after the case. */
+static void h_track(pid_t pid)
+{
+	h_made_children = 1;
+	if (pid > 0 && h_nchildren < H_MAX_CHILDREN)
+		h_children[h_nchildren++] = pid;
+}
+
+/* In a new child: it owns none of its parent's children or cleanups. */
+static void h_in_new_child(void)
+{
+	h_nchildren = 0;
+	h_ndeferred = 0;
+}
+
+/* fork() whose child the harness kills and reaps after the case if the case
+ * did not reap it itself. */
+__attribute__((unused)) static pid_t h_fork(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		h_in_new_child();
+	else if (pid > 0)
+		h_track(pid);
+	return pid;
+}
+
+static long long h_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* waitpid(pid, status, options) that gives up after timeout_ms: returns what
+ * waitpid returns, or 0 with errno = ETIMEDOUT if nothing was reported in
+ * time (options must not include WNOHANG: the wait is never unbounded). */
+__attribute__((unused)) static pid_t h_waitpid_timeout(pid_t pid, int *status, int options,
+						       int timeout_ms)
+{
+	long long deadline = h_now_ms() + timeout_ms;
+	long step_ns = 100000;
+	for (;;) {
+		pid_t r = waitpid(pid, status, options | WNOHANG);
+		if (r != 0)
+			return r;
+		if (h_now_ms() >= deadline) {
+			errno = ETIMEDOUT;
+			return 0;
+		}
+		struct timespec ts = {0, step_ns};
+		nanosleep(&ts, NULL);
+		if (step_ns < 10000000)
+			step_ns *= 2;
+	}
+}
+
+/* Kills child pid (if it is still an unreaped child of ours: never a
+ * stranger that reused its pid) and reaps it. */
+static void h_kill_reap(pid_t pid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (pid <= 0)
+		return;
+	if (waitid(P_PID, pid, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) <
+	    0)
+		return; /* Reaped already, or not our child. */
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+/* After a case: its cleanups, then its children killed and reaped. */
+static void h_after_case(void)
+{
+	int saved = errno;
+	while (h_ndeferred > 0) {
+		h_ndeferred--;
+		h_deferred[h_ndeferred].fn(h_deferred[h_ndeferred].arg);
+	}
+	for (int i = 0; i < h_nchildren; i++)
+		h_kill_reap(h_children[i]);
+	h_nchildren = 0;
+	if (h_made_children) {
+		/* Zombies the case left (orphans reparented to us included). */
+		while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+			;
+		h_made_children = 0;
+	}
+	errno = saved;
+}
+
+/* The page a CHECK_CHILD child writes its failure message into. */
+static char *h_child_msg;
+
+#define H_CHILD_FAILED 87
+
+/* Runs fn(arg) in a forked child and waits for it (at most timeout_ms). The
+ * child's first CHECK failure becomes the case's failure; so does a child
+ * that exits non-zero, dies of a signal or runs past the timeout (it is then
+ * killed). Returns 0 if the child exited 0, else -1 after recording why. */
+__attribute__((unused)) static int h_child_run(const char *file, int line, const char *what,
+					       void (*fn)(void *), void *arg, int timeout_ms)
+{
+	int status = 0;
+	pid_t pid, r;
+	if (!h_child_msg) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			h_fail(file, line, what, errno, "mmap for the child's message");
+			return -1;
+		}
+		h_child_msg = p;
+	}
+	h_child_msg[0] = 0;
+	pid = h_fork();
+	if (pid < 0) {
+		h_fail(file, line, what, errno, "fork");
+		return -1;
+	}
+	if (pid == 0) {
+		h_failed = 0;
+		fn(arg);
+		if (h_failed) {
+			snprintf(h_child_msg, 4096, "%s", h_fail_msg);
+			_exit(H_CHILD_FAILED);
+		}
+		_exit(0);
+	}
+	r = h_waitpid_timeout(pid, &status, 0, timeout_ms);
+	if (r == 0) {
+		h_kill_reap(pid);
+		h_fail(file, line, what, 0, "child still running after %d ms: killed", timeout_ms);
+		return -1;
+	}
+	if (r != pid) {
+		h_fail(file, line, what, errno, "waitpid returned %d", (int)r);
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == H_CHILD_FAILED && h_child_msg[0]) {
+		h_fail(file, line, what, 0, "in child: %.400s", h_child_msg);
+		return -1;
+	}
+	if (WIFSIGNALED(status))
+		h_fail(file, line, what, 0, "child killed by signal %d", WTERMSIG(status));
+	else
+		h_fail(file, line, what, 0, "child wait status 0x%x", status);
+	return -1;
+}
+
+/* Runs `void fn(void *arg)` in a forked child (5 s at most) and fails the
+ * case, with the child's own message, unless the child passes. */
+#define CHECK_CHILD(fn, arg)                                                  \
+	do {                                                                  \
+		if (h_child_run(__FILE__, __LINE__, #fn, (fn), (arg), 5000) < 0) \
+			return;                                               \
+	} while (0)
+
 static void h_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void h_out(const char *fmt, ...)
 {
@@ -360,6 +576,7 @@ int main(int argc, char **argv)
 	int first = 1, list = 0, nfailed = 0;
 
 	h_argv0 = argv[0];
+	h_main_pid = getpid();
 	h_family(family, sizeof family);
 	qsort(h_cases, h_ncases, sizeof h_cases[0], h_cmp_line);
 
@@ -407,6 +624,9 @@ int main(int argc, char **argv)
 		} else {
 			tc->fn();
 		}
+		if (getpid() != h_main_pid)
+			_exit(h_failed ? H_CHILD_FAILED : 0); /* A child returned from a case. */
+		h_after_case();
 		h_close_fds_above_2();
 		umask(022);
 		if (chdir(h_scratch) < 0)

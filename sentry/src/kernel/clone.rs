@@ -196,6 +196,11 @@ impl Task {
         let vfork_done =
             (f & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::new(self.shared.clone())));
         let shared = TaskShared::new(tid, self.sigmask());
+        shared.set_comm(&self.shared.comm());
+        shared.nice.store(
+            self.shared.nice.load(std::sync::atomic::Ordering::Relaxed),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         // Counted in its group before it runs, so the group cannot look
         // empty (and exit) while the new thread starts.
         tg.threads

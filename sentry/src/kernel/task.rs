@@ -64,6 +64,7 @@ pub const CAP_SETUID: u32 = 7;
 pub const CAP_SETPCAP: u32 = 8;
 pub const CAP_SYS_RESOURCE: u32 = 24;
 pub const CAP_SYS_NICE: u32 = 23;
+pub const CAP_SYS_PTRACE: u32 = 19;
 /// The highest capability Linux knows (CAP_CHECKPOINT_RESTORE).
 pub const CAP_LAST_CAP: u32 = 40;
 /// Every capability.
@@ -152,6 +153,16 @@ pub struct TaskShared {
     pub blocker: Blocker,
     pub sig: Mutex<TaskSig>,
     interrupter: Mutex<Option<Arc<dyn Interrupter>>>,
+    /// The robust-list head the task registered (get_robust_list of
+    /// another thread reads it).
+    pub robust_head: std::sync::atomic::AtomicU64,
+    /// (real, effective, saved) uid, for other tasks' permission checks
+    /// (kill, get_robust_list); kept in step with `Task::creds`.
+    pub uids: Mutex<[u32; 3]>,
+    /// `comm`: the thread's name (prctl PR_SET_NAME, /proc/PID/comm).
+    pub comm: Mutex<[u8; 16]>,
+    /// Nice value (-20..=19); per thread, as in Linux.
+    pub nice: AtomicI32,
 }
 
 impl TaskShared {
@@ -166,6 +177,10 @@ impl TaskShared {
                 waiting: 0,
             }),
             interrupter: Mutex::new(None),
+            robust_head: std::sync::atomic::AtomicU64::new(0),
+            uids: Mutex::new([0; 3]),
+            comm: Mutex::new([0; 16]),
+            nice: AtomicI32::new(0),
         })
     }
 
@@ -179,6 +194,17 @@ impl TaskShared {
 
     pub fn sig(&self) -> MutexGuard<'_, TaskSig> {
         self.sig.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_comm(&self, name: &[u8]) {
+        let mut c = [0u8; 16];
+        let n = name.len().min(15);
+        c[..n].copy_from_slice(&name[..n]);
+        *self.comm.lock().unwrap_or_else(|e| e.into_inner()) = c;
+    }
+
+    pub fn comm(&self) -> [u8; 16] {
+        *self.comm.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn mask(&self) -> u64 {
@@ -324,6 +350,9 @@ pub struct Task {
     /// The mask to restore after a handler, when a syscall (sigsuspend,
     /// ppoll, pselect) runs with a temporary one.
     pub saved_mask: Option<u64>,
+    /// The address of the last page fault if it found the page already
+    /// mapped (see `FaultError::AlreadyMapped`).
+    last_fault: Option<u64>,
 }
 
 /// What restart_syscall(2) resumes (Linux's restart_block).
@@ -389,6 +418,8 @@ impl Task {
         seed.shared
             .host_tid
             .store(platform::hostkick::prepare_thread(), Ordering::Relaxed);
+        *seed.shared.uids.lock().unwrap_or_else(|e| e.into_inner()) =
+            [seed.creds.uid, seed.creds.euid, seed.creds.suid];
         let tid = seed.shared.tid();
         seed.kernel.register_task(seed.shared.clone());
         *seed.tg.mm.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&seed.mm);
@@ -415,6 +446,7 @@ impl Task {
                 ..StackT::default()
             },
             saved_mask: None,
+            last_fault: None,
         })
     }
 
@@ -507,11 +539,17 @@ impl Task {
                 Ok(Exit::Syscall) => self.syscall(),
                 Ok(Exit::PageFault { addr, .. }) => {
                     let stack_limit = self.limit(RLIMIT_STACK).cur;
-                    if let Err(e) = self.mm.fault(addr, stack_limit) {
+                    let r = self.mm.fault(addr, stack_limit);
+                    let again = matches!(r, Err(FaultError::AlreadyMapped))
+                        && self.last_fault.replace(addr) != Some(addr);
+                    if !again {
+                        self.last_fault = None;
+                    }
+                    if let (false, Err(e)) = (again, r) {
                         let (sig, code) = match e {
-                            FaultError::Unmapped => (SIGSEGV, 1),   // SEGV_MAPERR
-                            FaultError::Protection => (SIGSEGV, 2), // SEGV_ACCERR
-                            FaultError::BeyondEof => (SIGBUS, 2),   // BUS_ADRERR
+                            FaultError::Unmapped => (SIGSEGV, 1), // SEGV_MAPERR
+                            FaultError::Protection | FaultError::AlreadyMapped => (SIGSEGV, 2), // SEGV_ACCERR
+                            FaultError::BeyondEof => (SIGBUS, 2), // BUS_ADRERR
                         };
                         self.force_signal(Siginfo::fault(sig, code, addr));
                     }
@@ -559,6 +597,18 @@ impl Task {
 
     /// Takes the next signal this task may act on: its own, then its
     /// process's.
+    /// After a change of credentials: other tasks see the new uids, and a
+    /// change of effective or filesystem ids makes the process undumpable
+    /// and clears its parent-death signal, as Linux's commit_creds does.
+    pub fn creds_changed(&mut self, old: &Creds) {
+        let c = &self.creds;
+        *self.shared.uids.lock().unwrap_or_else(|e| e.into_inner()) = [c.uid, c.euid, c.suid];
+        if (c.euid, c.egid, c.fsuid, c.fsgid) != (old.euid, old.egid, old.fsuid, old.fsgid) {
+            self.tg.dumpable.store(false, Ordering::Relaxed);
+            self.tg.pdeath_signal.store(0, Ordering::Relaxed);
+        }
+    }
+
     /// Whether a pending signal is not blocked (and will be acted on when
     /// the current syscall returns).
     pub fn signal_deliverable(&self) -> bool {

@@ -62,12 +62,8 @@ pub struct ThreadGroup {
     /// clone's low byte said; 0 for none).
     pub exit_signal: i32,
     pub limits: Mutex<[Rlimit; RLIM_NLIMITS]>,
-    /// `comm`: the name prctl(PR_GET_NAME) and /proc/PID/comm show.
-    pub comm: Mutex<[u8; 16]>,
     /// (process group id, session id).
     pub pgid_sid: Mutex<(i32, i32)>,
-    /// Nice value (-20..=19).
-    pub nice: Mutex<i32>,
     pub child_subreaper: AtomicBool,
     /// Signal to receive when the parent dies (PR_SET_PDEATHSIG), 0 for none.
     pub pdeath_signal: AtomicI32,
@@ -132,14 +128,9 @@ impl ThreadGroup {
         like: Option<&ThreadGroup>,
         limits: [Rlimit; RLIM_NLIMITS],
     ) -> Arc<ThreadGroup> {
-        let (limits, comm, pgid_sid, nice) = match like {
-            Some(p) => (
-                *lock(&p.limits),
-                *lock(&p.comm),
-                *lock(&p.pgid_sid),
-                *lock(&p.nice),
-            ),
-            None => (limits, [0; 16], (pid, pid), 0),
+        let (limits, pgid_sid) = match like {
+            Some(p) => (*lock(&p.limits), *lock(&p.pgid_sid)),
+            None => (limits, (pid, pid)),
         };
         Arc::new(ThreadGroup {
             pid,
@@ -151,9 +142,7 @@ impl ThreadGroup {
             pending: Mutex::new(Pending::default()),
             exit_signal,
             limits: Mutex::new(limits),
-            comm: Mutex::new(comm),
             pgid_sid: Mutex::new(pgid_sid),
-            nice: Mutex::new(nice),
             child_subreaper: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
             dumpable: AtomicBool::new(true),
@@ -188,13 +177,6 @@ impl ThreadGroup {
 
     pub fn limit(&self, resource: usize) -> Rlimit {
         lock(&self.limits)[resource]
-    }
-
-    pub fn set_comm(&self, name: &[u8]) {
-        let mut c = [0u8; 16];
-        let n = name.len().min(15);
-        c[..n].copy_from_slice(&name[..n]);
-        *lock(&self.comm) = c;
     }
 
     pub fn ppid(&self) -> i32 {
@@ -233,6 +215,13 @@ impl ThreadGroup {
         for t in lock(&self.threads).iter() {
             t.kick();
         }
+    }
+
+    /// (real, effective, saved) uid of the process (of its first thread).
+    pub fn uids(&self) -> Option<[u32; 3]> {
+        lock(&self.threads)
+            .first()
+            .map(|t| *t.uids.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Wakes every thread of the group that may be waiting for a child.

@@ -194,6 +194,11 @@ pub fn exec_target(
         .store(true, std::sync::atomic::Ordering::SeqCst);
     task.files.close_on_exec();
     task.tg.sighand.reset_for_exec();
+    // The new image has no alternate signal stack.
+    task.altstack = crate::kernel::sigframe::StackT {
+        flags: syscalls::consts::SS_DISABLE,
+        ..Default::default()
+    };
     // POSIX timers do not survive exec (interval timers do).
     task.tg
         .timers
@@ -206,7 +211,7 @@ pub fn exec_target(
         v.complete();
     }
     let name = path.rsplit(|&c| c == b'/').next().unwrap_or(&path);
-    task.tg.set_comm(name);
+    task.shared.set_comm(name);
     task.cpu = CpuState::new_program(image.entry, image.sp);
     Ok(())
 }

@@ -107,6 +107,12 @@ pub enum FaultError {
     /// A page of a file mapping wholly beyond the end of the file
     /// (SIGBUS, BUS_ADRERR).
     BeyondEof,
+    /// The page is mapped as its VMA allows: either another thread mapped
+    /// it (or broke its copy-on-write) between the fault and now, and the
+    /// access will succeed when retried, or the access is not allowed. The
+    /// platform does not say which access faulted, so the task retries
+    /// once and takes a second fault at the same address as SEGV_ACCERR.
+    AlreadyMapped,
 }
 
 /// What an access through [`MemoryManager`]'s copy functions needs.
@@ -300,6 +306,19 @@ impl MemoryManager {
         if !covered(&s.vmas, addr, end) {
             return Err(Errno::ENOMEM);
         }
+        // A shared mapping of a file opened read-only never becomes writable.
+        let first = s.vmas.range(..addr).next_back().map_or(addr, |(&a, _)| a);
+        let read_only_file = s.vmas.range(first..end).any(|(_, v)| {
+            v.end > addr
+                && match &v.backing {
+                    Backing::Shared { file, .. } => !file.writable(),
+                    Backing::File { file, .. } => v.shared && !file.writable(),
+                    Backing::Anon => false,
+                }
+        });
+        if prot.write && read_only_file {
+            return Err(Errno::EACCES);
+        }
         split_vmas(&mut s.vmas, addr);
         split_vmas(&mut s.vmas, end);
         for (_, v) in s.vmas.range_mut(addr..end) {
@@ -471,9 +490,7 @@ impl MemoryManager {
                         .break_cow(&mut s, page, prot)
                         .map_err(|_| FaultError::Unmapped);
                 }
-                // Mapped with the VMA's protection and still faulting: the
-                // access itself is not allowed.
-                return Err(FaultError::Protection);
+                return Err(FaultError::AlreadyMapped);
             }
         }
         let wstart = (addr & !(FAULT_WINDOW - 1)).max(vstart);
@@ -852,6 +869,13 @@ impl MemoryManager {
         Ok(v.shared || matches!(v.backing, Backing::Shared { .. }))
     }
 
+    /// Whether `addr` lies in private anonymous memory (MADV_FREE's domain).
+    pub fn is_private_anon(&self, addr: u64) -> Result<bool, Errno> {
+        let s = self.lock();
+        let (_, v) = find_vma(&s.vmas, addr).ok_or(Errno::ENOMEM)?;
+        Ok(!v.shared && matches!(v.backing, Backing::Anon))
+    }
+
     /// The memory-file offset behind `addr`, for keys of futexes shared
     /// between address spaces.
     pub fn frame_of(&self, addr: u64) -> Result<u64, Errno> {
@@ -1018,6 +1042,52 @@ impl MemoryManager {
         } else {
             Err(Errno::ENOMEM)
         }
+    }
+
+    /// Faults in every accessible page of `[addr, addr+len)`, which must be
+    /// mapped (mlock). File pages past the end of their file stay absent.
+    pub fn prefault(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        self.check_mapped(addr, len)?;
+        let start = page_down(addr);
+        let end = addr
+            .checked_add(len)
+            .and_then(page_up)
+            .ok_or(Errno::ENOMEM)?;
+        let mut s = self.lock();
+        let first = s
+            .vmas
+            .range(..=start)
+            .next_back()
+            .map_or(start, |(&a, _)| a);
+        type Piece = (u64, u64, Prot, Option<Arc<File>>, u64);
+        let pieces: Vec<Piece> = s
+            .vmas
+            .range(first..end)
+            .filter(|(_, v)| v.end > start && v.prot != Prot::NONE)
+            .map(|(&a, v)| {
+                let (file, off) = match &v.backing {
+                    Backing::File { file, offset } | Backing::Shared { file, offset } => {
+                        (Some(file.clone()), *offset)
+                    }
+                    Backing::Anon => (None, 0),
+                };
+                (a, v.end, v.prot, file, off)
+            })
+            .collect();
+        for (vstart, vend, prot, file, off) in pieces {
+            let mut hi = vend.min(end);
+            if let Some(f) = file {
+                let size = f.inode.attr()?.size;
+                let eof = vstart + page_up(size).unwrap_or(u64::MAX).saturating_sub(off);
+                hi = hi.min(eof);
+            }
+            let lo = vstart.max(start);
+            if lo < hi {
+                self.populate(&mut s, lo, hi)?;
+                self.map_range(&mut s, lo, hi, prot)?;
+            }
+        }
+        Ok(())
     }
 
     /// Peak bytes of memory behind this address space (ru_maxrss).

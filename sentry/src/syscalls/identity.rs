@@ -106,11 +106,11 @@ pub fn prctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
                     Err(e)
                 }
             })?;
-            t.tg.set_comm(&name);
+            t.shared.set_comm(&name);
             Ok(0)
         }
         PR_GET_NAME => {
-            let c = *t.tg.comm.lock().unwrap_or_else(|e| e.into_inner());
+            let c = t.shared.comm();
             t.mm().copy_out(a[1], &c)?;
             Ok(0)
         }
@@ -353,10 +353,7 @@ pub fn sched_yield(_t: &mut Task, _a: &[u64; 6]) -> SysResult {
 
 /// Reports the sandbox's CPUs (all of the host's for now).
 pub fn sched_getaffinity(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    let pid = a[0] as i32;
-    if pid != 0 && pid != t.tid && pid != t.tg.pid {
-        return Err(Errno::ESRCH);
-    }
+    is_self(t, a[0] as i32)?;
     let len = a[1] as usize;
     let words = t.kernel.cpus.div_ceil(64).max(1);
     if len < words * 8 || !len.is_multiple_of(8) {
@@ -370,14 +367,17 @@ pub fn sched_getaffinity(t: &mut Task, a: &[u64; 6]) -> SysResult {
     Ok(mask.len() as u64)
 }
 
+/// The thread a sched_* call names: 0 for the caller, else any thread of
+/// the sandbox by tid (a process id names its leader).
 fn is_self(t: &Task, pid: i32) -> Result<(), Errno> {
-    if pid < 0 {
-        return Err(Errno::ESRCH);
-    }
-    if pid == 0 || pid == t.tg.pid || pid == t.tid {
-        Ok(())
-    } else {
-        Err(Errno::ESRCH)
+    sched_target(t, pid).map(|_| ())
+}
+
+fn sched_target(t: &Task, pid: i32) -> Result<std::sync::Arc<crate::kernel::TaskShared>, Errno> {
+    match pid {
+        p if p < 0 => Err(Errno::ESRCH),
+        0 => Ok(t.shared.clone()),
+        p => t.kernel.task(p).ok_or(Errno::ESRCH),
     }
 }
 
@@ -496,6 +496,7 @@ fn set_ids(
     s: Option<u32>,
     any_of_three: bool,
 ) -> SysResult {
+    let before = t.creds.clone();
     let c = &mut t.creds;
     let privileged = c.has_cap(if uids { CAP_SETUID } else { CAP_SETGID });
     let (old_uid, old_euid, old_suid) = (c.uid, c.euid, c.suid);
@@ -531,6 +532,7 @@ fn set_ids(
     } else {
         (c.gid, c.egid, c.sgid, c.fsgid) = (nr, ne, ns, ne);
     }
+    t.creds_changed(&before);
     Ok(0)
 }
 
@@ -576,6 +578,7 @@ pub fn setresgid(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 fn set_fs_id(t: &mut Task, uids: bool, id: u64) -> SysResult {
+    let before = t.creds.clone();
     let c = &mut t.creds;
     let old = if uids { c.fsuid } else { c.fsgid };
     let id = id as u32;
@@ -592,6 +595,7 @@ fn set_fs_id(t: &mut Task, uids: bool, id: u64) -> SysResult {
             c.fsgid = id;
         }
     }
+    t.creds_changed(&before);
     Ok(old as u64)
 }
 
@@ -690,31 +694,80 @@ pub fn sched_setaffinity(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 const PRIO_PROCESS: u64 = 0;
 
-pub fn getpriority(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    if a[0] > 2 {
-        return Err(Errno::EINVAL);
-    }
-    if a[0] != PRIO_PROCESS || (a[1] as i32 != 0 && a[1] as i32 != t.tg.pid) {
+const PRIO_PGRP: u64 = 1;
+const PRIO_USER: u64 = 2;
+
+/// The threads a getpriority/setpriority (which, who) names: a thread
+/// (PRIO_PROCESS takes a tid, 0 for the caller), every thread of a process
+/// group, or every thread whose real uid is `who`.
+fn prio_targets(
+    t: &Task,
+    which: u64,
+    who: i32,
+) -> Result<Vec<Arc<crate::kernel::TaskShared>>, Errno> {
+    let targets: Vec<Arc<crate::kernel::TaskShared>> = match which {
+        PRIO_PROCESS => vec![sched_target(t, who)?],
+        PRIO_PGRP | PRIO_USER => {
+            let want = if who != 0 {
+                who
+            } else if which == PRIO_PGRP {
+                t.tg.pgid()
+            } else {
+                t.creds.uid as i32
+            };
+            let mut v = Vec::new();
+            for g in t.kernel.all_groups() {
+                let threads = g.threads.lock().unwrap_or_else(|e| e.into_inner());
+                for th in threads.iter() {
+                    let uid = th.uids.lock().unwrap_or_else(|e| e.into_inner())[0];
+                    let hit = if which == PRIO_PGRP {
+                        g.pgid() == want
+                    } else {
+                        uid == want as u32
+                    };
+                    if hit {
+                        v.push(th.clone());
+                    }
+                }
+            }
+            v
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
-    let nice = *t.tg.nice.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(targets)
+}
+
+pub fn getpriority(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let targets = prio_targets(t, a[0], a[1] as i32)?;
+    let nice = targets
+        .iter()
+        .map(|th| th.nice.load(std::sync::atomic::Ordering::Relaxed))
+        .min()
+        .unwrap_or(0);
     // The raw syscall returns 20 - nice so that it is never negative.
     Ok((20 - nice) as u64)
 }
 
 pub fn setpriority(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    if a[0] > 2 {
-        return Err(Errno::EINVAL);
-    }
-    if a[0] != PRIO_PROCESS || (a[1] as i32 != 0 && a[1] as i32 != t.tg.pid) {
-        return Err(Errno::ESRCH);
-    }
+    let targets = prio_targets(t, a[0], a[1] as i32)?;
     let want = (a[2] as i32).clamp(-20, 19);
-    let mut nice = t.tg.nice.lock().unwrap_or_else(|e| e.into_inner());
-    if want < *nice && !t.creds.has_cap(CAP_SYS_NICE) {
-        return Err(Errno::EACCES);
+    for th in &targets {
+        let uids = *th.uids.lock().unwrap_or_else(|e| e.into_inner());
+        let own = uids[0] == t.creds.euid || uids[1] == t.creds.euid;
+        if !own && !t.creds.has_cap(CAP_SYS_NICE) {
+            return Err(Errno::EPERM);
+        }
+        let nice = th.nice.load(std::sync::atomic::Ordering::Relaxed);
+        if want < nice && !t.creds.has_cap(CAP_SYS_NICE) {
+            return Err(Errno::EACCES);
+        }
     }
-    *nice = want;
+    for th in &targets {
+        th.nice.store(want, std::sync::atomic::Ordering::Relaxed);
+    }
     Ok(0)
 }
 

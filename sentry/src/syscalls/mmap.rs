@@ -141,11 +141,23 @@ pub fn brk(t: &mut Task, a: &[u64; 6]) -> SysResult {
         let (total, data) = t.mm().vm_totals();
         if data.saturating_add(grow) > t.limit(RLIMIT_DATA).cur
             || total.saturating_add(grow) > t.limit(RLIMIT_AS).cur
+            || grow > commit_limit()
         {
             return Ok(cur);
         }
     }
     Ok(t.mm().brk(a[0]))
+}
+
+/// The most one brk may commit at once: Linux's heuristic overcommit
+/// refuses to back more than the machine's memory and swap.
+fn commit_limit() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let si = rustix::system::sysinfo();
+        let unit = u64::from(si.mem_unit.max(1));
+        (si.totalram + si.totalswap).saturating_mul(unit)
+    })
 }
 
 pub fn mremap(t: &mut Task, a: &[u64; 6]) -> SysResult {
@@ -160,6 +172,16 @@ pub fn mremap(t: &mut Task, a: &[u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let fixed = (flags & MREMAP_FIXED != 0).then_some(a[4]);
+    let (old_len, new_len) = (
+        crate::mm::page_up(a[1]).ok_or(Errno::EINVAL)?,
+        crate::mm::page_up(a[2]).ok_or(Errno::EINVAL)?,
+    );
+    if new_len > old_len {
+        let (total, _) = t.mm().vm_totals();
+        if total.saturating_add(new_len - old_len) > t.limit(RLIMIT_AS).cur {
+            return Err(Errno::ENOMEM);
+        }
+    }
     t.mm()
         .mremap(a[0], a[1], a[2], flags & MREMAP_MAYMOVE != 0, fixed)
 }
@@ -182,6 +204,8 @@ pub fn madvise(t: &mut Task, a: &[u64; 6]) -> SysResult {
             t.mm().set_dontfork(addr, len, advice == MADV_DONTFORK)?;
             Ok(0)
         }
+        // MADV_FREE applies to private anonymous memory only.
+        MADV_FREE if len > 0 && !t.mm().is_private_anon(addr)? => Err(Errno::EINVAL),
         // MADV_FREE lets the kernel drop pages lazily; keeping them is
         // one of the outcomes Linux allows.
         MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_FREE
@@ -214,8 +238,9 @@ pub fn mincore(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 /// Memory is never swapped out here, so locking it only checks the range.
+/// mlock: faults the range in (nothing is ever swapped out).
 pub fn mlock(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    t.mm().check_mapped(a[0], a[1])?;
+    t.mm().prefault(a[0], a[1])?;
     Ok(0)
 }
 
@@ -224,7 +249,11 @@ pub fn mlock2(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if a[2] & !1 != 0 {
         return Err(Errno::EINVAL);
     }
-    t.mm().check_mapped(a[0], a[1])?;
+    if a[2] & 1 != 0 {
+        t.mm().check_mapped(a[0], a[1])?;
+    } else {
+        t.mm().prefault(a[0], a[1])?;
+    }
     Ok(0)
 }
 

@@ -54,8 +54,8 @@ mod handlers {
     };
     pub use super::poll::{poll, ppoll, pselect6, select};
     pub use super::process::{
-        arch_prctl, clone, clone3, execve, execveat, exit, exit_group, fork, set_robust_list,
-        set_tid_address, unshare, vfork, wait4, waitid,
+        arch_prctl, clone, clone3, execve, execveat, exit, exit_group, fork, get_robust_list,
+        set_robust_list, set_tid_address, unshare, vfork, wait4, waitid,
     };
     pub use super::signal::{
         kill, pause, pidfd_getfd, pidfd_open, pidfd_send_signal, rt_sigaction, rt_sigpending,

@@ -29,6 +29,37 @@ pub fn set_robust_list(t: &mut Task, a: &[u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     t.robust_list = (a[0], a[1]);
+    t.shared
+        .robust_head
+        .store(a[0], std::sync::atomic::Ordering::Relaxed);
+    Ok(0)
+}
+
+/// get_robust_list(tid, head_ptr, len_ptr): the head a thread registered
+/// (0 for the caller), for callers allowed to inspect it.
+pub fn get_robust_list(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    let tid = a[0] as i32;
+    let head = if tid == 0 {
+        t.robust_list.0
+    } else {
+        let target = t.kernel.task(tid).ok_or(Errno::ESRCH)?;
+        let same_process =
+            t.tg.threads
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .any(|x| std::sync::Arc::ptr_eq(x, &target));
+        let uids = *target.uids.lock().unwrap_or_else(|e| e.into_inner());
+        let ptrace_cap = t.creds.has_cap(crate::kernel::task_caps::CAP_SYS_PTRACE);
+        if !same_process && !ptrace_cap && uids.iter().any(|&u| u != t.creds.uid) {
+            return Err(Errno::EPERM);
+        }
+        target
+            .robust_head
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    t.mm().write_obj(a[1], &head)?;
+    t.mm().write_obj(a[2], &24u64)?;
     Ok(0)
 }
 

@@ -105,9 +105,18 @@ pub fn rt_sigpending(t: &mut Task, a: &[u64; 6]) -> SysResult {
 /// Whether the caller may signal `target` (kill(2)'s permission rule):
 /// privileged, or a real/effective uid matching the target's real or saved
 /// uid. Every process of the sandbox shares credentials for now.
-fn may_signal(t: &Task, _target: &ThreadGroup) -> bool {
-    let _ = t.creds.euid;
-    true
+/// Linux's kill_ok_by_cred: the sender's real or effective uid is the
+/// target's real or saved uid, or the sender has CAP_KILL.
+fn may_signal(t: &Task, target: &ThreadGroup) -> bool {
+    if t.creds.has_cap(crate::kernel::task_caps::CAP_KILL) || std::ptr::eq(&*t.tg, target) {
+        return true;
+    }
+    let Some([uid, _, suid]) = target.uids() else {
+        return true; // No thread left: a zombie, which ignores signals.
+    };
+    [t.creds.uid, t.creds.euid]
+        .iter()
+        .any(|&mine| mine == uid || mine == suid)
 }
 
 /// Sends `sig` to a process; sig 0 only checks.
