@@ -9,6 +9,9 @@ need_pkgs=()
 # Debian's busybox-static: the statically linked userland the tests run.
 if ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then need_pkgs+=(busybox-static); fi
 command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
+# Issue #3's end-to-end tests: Debian's python3, g++ for the C++ program.
+[ -x /usr/bin/python3 ] || need_pkgs+=(python3)
+command -v g++ >/dev/null || need_pkgs+=(g++)
 command -v file >/dev/null || need_pkgs+=(file)
 if ((${#need_pkgs[@]})); then
   echo "=== installing: ${need_pkgs[*]}"
@@ -40,7 +43,7 @@ stage clippy cargo clippy --workspace --all-targets -- -D warnings
 stage build cargo build --release --workspace
 stage unit cargo test --release --workspace --exclude rvisor-tests
 stage syscall-suite cargo run --release -q -p rvisor-tests --bin syscall-suite
-stage e2e cargo test --release -p rvisor-tests --test busybox --test do_cli --test lifecycle --test dynamic --test bench_smoke
+stage e2e cargo test --release -p rvisor-tests --test busybox --test do_cli --test lifecycle --test dynamic --test process --test bench_smoke
 
 echo
 echo "=== summary"

@@ -1,6 +1,6 @@
 //! Dynamically linked Debian programs (PT_INTERP: ld.so, shared libraries,
-//! locale files) give the same output natively and in the sandbox. Only
-//! single-process programs for now: fork comes with #3.
+//! locale files) give the same output natively and in the sandbox (the
+//! multi-process ones of issue #3 are in process.rs).
 
 use std::path::Path;
 use std::process::Command;

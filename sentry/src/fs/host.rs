@@ -116,6 +116,19 @@ impl FileOps for HostFile {
         loop {
             match nix::unistd::write(&*self.fd, buf) {
                 Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EPIPE) => {
+                    // A host pipe or socket whose reader is gone: SIGPIPE to
+                    // the writer, as for the sandbox's own pipes.
+                    if let Some(me) = crate::kernel::current_task() {
+                        me.send_signal(syscalls::types::Siginfo::kill(
+                            syscalls::consts::SIGPIPE,
+                            0,
+                            0,
+                            0,
+                        ));
+                    }
+                    return Err(Errno::EPIPE);
+                }
                 r => return r.map_err(host_errno),
             }
         }

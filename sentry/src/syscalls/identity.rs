@@ -408,7 +408,7 @@ pub fn getsid(t: &mut Task, a: &[u64; 6]) -> SysResult {
 /// group of the same session.
 pub fn setpgid(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let (pid, pgid) = (a[0] as i32, a[1] as i32);
-    if pgid < 0 {
+    if pid < 0 || pgid < 0 {
         return Err(Errno::EINVAL);
     }
     let target = process(t, pid)?;

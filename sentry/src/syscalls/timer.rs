@@ -219,12 +219,13 @@ fn write_itimerspec(
 }
 
 pub fn timer_settime(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    // Linux copies the new value in before it looks the timer up.
+    let v: [Timespec; 2] = t.mm().read_obj(a[2])?;
     let timer = posix_timer(t, a[0])?;
     let flags = a[1] as u32;
     if flags & !TIMER_ABSTIME != 0 {
         return Err(Errno::EINVAL);
     }
-    let v: [Timespec; 2] = t.mm().read_obj(a[2])?;
     let interval = ts_duration(&v[0])?;
     let mut value = ts_duration(&v[1])?;
     if flags & TIMER_ABSTIME != 0 && !value.is_zero() {
