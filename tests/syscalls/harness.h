@@ -577,6 +577,12 @@ int main(int argc, char **argv)
 
 	h_argv0 = argv[0];
 	h_main_pid = getpid();
+	/* Started in a container whose session or group leader lies outside
+	 * our pid namespace, getsid/getpgrp answer 0 and the process-group
+	 * cases cannot name our group: start a session of our own, as a job
+	 * started by a shell would have a visible group. */
+	if (getpgrp() == 0 || getsid(0) == 0)
+		setsid();
 	h_family(family, sizeof family);
 	qsort(h_cases, h_ncases, sizeof h_cases[0], h_cmp_line);
 
