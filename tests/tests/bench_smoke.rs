@@ -42,8 +42,9 @@ fn quick_run_fills_every_row() {
     let rows: Vec<Vec<&str>> = lines
         .map(|l| l.split('|').map(str::trim).collect())
         .collect();
-    // start-to-exit, getppid, getppid vs floor, file read.
-    assert_eq!(rows.len(), 4, "{}", out.dump());
+    // start-to-exit, getppid, getppid vs floor, file read, fork+exit+wait,
+    // fork+exec+wait, futex ping-pong, signal round trip.
+    assert_eq!(rows.len(), 8, "{}", out.dump());
     for row in &rows {
         assert_eq!(row.len(), 6, "{row:?}\n{}", out.dump());
         for cell in &row[1..=3] {

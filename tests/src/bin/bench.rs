@@ -8,7 +8,13 @@
 //! - getppid round trip (`tests/bench/getppid.c`), and the same sandbox
 //!   figure against the same-CPU ptrace floor (`tests/bench/ptrace_floor.c`
 //!   run under `taskset -c 0`), which in that row stands in the native column;
-//! - 1 MiB sequential reads of a page-cached file (`tests/bench/readfile.c`).
+//! - 1 MiB sequential reads of a page-cached file (`tests/bench/readfile.c`);
+//! - fork+exit+wait (`tests/bench/fork_wait.c`) and fork+exec+wait of a
+//!   tiny static binary (`tests/bench/fork_exec.c` running
+//!   `tests/bench/true_static.c`), as rates;
+//! - futex ping-pong between two threads (`tests/bench/futex_pingpong.c`),
+//!   whose target is a multiple of the ptrace floor measured for getppid;
+//! - signal delivery round trip to oneself (`tests/bench/signal_roundtrip.c`).
 //!
 //! The C programs are built with `gcc -static -O2` into
 //! `<workspace>/target/bench/` when their source is newer than the binary.
@@ -18,6 +24,7 @@
 
 #![deny(unsafe_code)]
 
+use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -53,6 +60,18 @@ struct Params {
     file_mib: u64,
     /// Runs of readfile on each side; the best counts.
     read_runs: usize,
+    /// fork+exit+wait cycles per run, and runs per side (median counts).
+    forks: u64,
+    fork_runs: usize,
+    /// fork+exec+wait cycles per run, and runs per side (median counts).
+    execs: u64,
+    exec_runs: usize,
+    /// Futex ping-pong round trips per run, and runs per side (median).
+    futex_round_trips: u64,
+    futex_runs: usize,
+    /// Signals sent to oneself per run, and runs per side (median).
+    signals: u64,
+    signal_runs: usize,
 }
 
 const FULL: Params = Params {
@@ -62,6 +81,14 @@ const FULL: Params = Params {
     syscall_runs: 5,
     file_mib: 256,
     read_runs: 3,
+    forks: 400,
+    fork_runs: 3,
+    execs: 400,
+    exec_runs: 3,
+    futex_round_trips: 20_000,
+    futex_runs: 5,
+    signals: 20_000,
+    signal_runs: 5,
 };
 
 const QUICK: Params = Params {
@@ -71,6 +98,14 @@ const QUICK: Params = Params {
     syscall_runs: 1,
     file_mib: 32,
     read_runs: 3,
+    forks: 20,
+    fork_runs: 1,
+    execs: 20,
+    exec_runs: 1,
+    futex_round_trips: 1_000,
+    futex_runs: 1,
+    signals: 1_000,
+    signal_runs: 1,
 };
 
 /// What a row's target is, on what it is checked.
@@ -82,6 +117,14 @@ enum Target {
     RatioAtMost(f64, &'static str),
     /// sandbox / native is at least this.
     RatioAtLeast(f64, &'static str),
+    /// The sandbox figure (µs) is at most `factor` × `calls` × the same-CPU
+    /// ptrace floor (µs per syscall) measured in this run; `None` if the
+    /// floor could not be measured.
+    FloorMultiple {
+        factor: f64,
+        calls: u32,
+        floor: Option<f64>,
+    },
     None,
 }
 
@@ -91,15 +134,33 @@ impl Target {
             Target::SandboxAtMost(v, unit) => format!("sandbox ≤ {v} {unit}"),
             Target::RatioAtMost(r, base) => format!("≤ {r:.2}× {base}"),
             Target::RatioAtLeast(r, base) => format!("≥ {r:.2}× {base}"),
+            Target::FloorMultiple {
+                factor,
+                calls,
+                floor,
+            } => match floor {
+                Some(f) => format!(
+                    "sandbox ≤ {factor} × {calls} × floor = {:.1} µs",
+                    factor * f64::from(calls) * f
+                ),
+                None => format!("sandbox ≤ {factor} × {calls} × floor (no floor)"),
+            },
             Target::None => "—".into(),
         }
     }
 
+    /// Whether the target is met; `None` if there is no target, or if its
+    /// baseline (the floor) is missing.
     fn met(self, sandbox: f64, ratio: f64) -> Option<bool> {
         match self {
             Target::SandboxAtMost(v, _) => Some(sandbox <= v),
             Target::RatioAtMost(r, _) => Some(ratio <= r),
             Target::RatioAtLeast(r, _) => Some(ratio >= r),
+            Target::FloorMultiple {
+                factor,
+                calls,
+                floor,
+            } => floor.map(|f| sandbox <= factor * f64::from(calls) * f),
             Target::None => None,
         }
     }
@@ -134,7 +195,9 @@ impl Row {
             (Some(r), Ok(s)) => match self.target.met(*s, r) {
                 Some(true) => "yes",
                 Some(false) => "NO",
-                None => "—",
+                None if matches!(self.target, Target::None) => "—",
+                // The target's baseline failed to measure.
+                None => "error",
             },
             _ => "error",
         };
@@ -235,6 +298,16 @@ impl Samples {
     }
 }
 
+/// gcc flags some programs need beyond `-static -O2 -Wall -Werror`.
+fn extra_flags(name: &str) -> &'static [&'static str] {
+    match name {
+        // No libc and no startup code: exec's cost, not glibc's start.
+        "true_static" => &["-nostdlib"],
+        "futex_pingpong" => &["-pthread"],
+        _ => &[],
+    }
+}
+
 /// Builds `tests/bench/NAME.c` into `target/bench/NAME` unless the binary is
 /// newer than the source. Compiles to a temporary name and renames, so a
 /// concurrent run never executes a half-written binary.
@@ -253,7 +326,9 @@ fn build(name: &str) -> Result<PathBuf, String> {
         .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
     let tmp = out_dir.join(format!(".{name}.{}", std::process::id()));
     let result = Command::new("gcc")
-        .args(["-static", "-O2", "-Wall", "-Werror", "-o"])
+        .args(["-static", "-O2", "-Wall", "-Werror"])
+        .args(extra_flags(name))
+        .arg("-o")
         .arg(&tmp)
         .arg(&src)
         .output()
@@ -403,10 +478,7 @@ fn syscalls(runsc: &Path, dir: &Path, p: Params) -> [Row; 2] {
         }
     }
     let sandbox = s.reduce(median);
-    let runs = match p.syscall_runs {
-        1 => String::new(),
-        r => format!(", median of {r}"),
-    };
+    let runs = median_of(p.syscall_runs);
     [
         Row {
             name: format!("getppid round trip (µs/call, {} calls{runs})", p.syscalls),
@@ -423,6 +495,191 @@ fn syscalls(runsc: &Path, dir: &Path, p: Params) -> [Row; 2] {
             target: Target::RatioAtMost(1.3, "floor"),
         },
     ]
+}
+
+/// ", median of N" for a row's name; nothing for one run.
+fn median_of(runs: usize) -> String {
+    match runs {
+        1 => String::new(),
+        r => format!(", median of {r}"),
+    }
+}
+
+/// A C program's run on both sides: `prefix` (e.g. `taskset -c 0`, native
+/// side only) `bin args...`, which must report `count_key=count` (the work
+/// asked for) and whose figure is `key`.
+struct Workload<'a> {
+    bin: Result<PathBuf, String>,
+    args: Vec<OsString>,
+    native_prefix: &'a [&'a str],
+    count_key: &'a str,
+    count: u64,
+    key: &'a str,
+}
+
+impl Workload<'_> {
+    /// `runs` runs on each side, alternating native and sandbox so both see
+    /// the same noise; returns the (native, sandbox) samples of `key`.
+    fn measure(&self, runsc: &Path, dir: &Path, runs: usize) -> (Samples, Samples) {
+        let (mut n, mut s) = (Samples::new(), Samples::new());
+        let bin = match &self.bin {
+            Ok(bin) => bin,
+            Err(e) => {
+                n.push(Err(e.clone()));
+                s.push(Err(e.clone()));
+                return (n, s);
+            }
+        };
+        let name = bin
+            .file_name()
+            .map_or_else(|| bin.display().to_string(), |f| f.to_string_lossy().into());
+        let figure = |what: &str, cmd: Command| {
+            let out = run(what, cmd)?;
+            let done = field(what, &out, self.count_key)?;
+            if done != self.count as f64 {
+                return Err(format!(
+                    "{what} reported {}={done}, asked for {}",
+                    self.count_key, self.count
+                ));
+            }
+            field(what, &out, self.key)
+        };
+        for _ in 0..runs {
+            let mut cmd = match self.native_prefix.split_first() {
+                Some((first, rest)) => {
+                    let mut cmd = Command::new(first);
+                    cmd.args(rest).arg(bin);
+                    cmd
+                }
+                None => Command::new(bin),
+            };
+            cmd.args(&self.args).current_dir(dir);
+            let what = match self.native_prefix {
+                [] => format!("{name} (native)"),
+                prefix => format!("{} {name} (native)", prefix.join(" ")),
+            };
+            n.push(figure(&what, cmd));
+
+            let mut program = vec![bin.as_os_str().to_owned()];
+            program.extend(self.args.iter().cloned());
+            let mut cmd = runsc_do_with(runsc, PLATFORM, &program);
+            cmd.current_dir(dir);
+            s.push(figure(&format!("{name} (sandbox)"), cmd));
+        }
+        (n, s)
+    }
+}
+
+fn fork_wait(runsc: &Path, dir: &Path, p: Params) -> Row {
+    let work = Workload {
+        bin: build("fork_wait"),
+        args: vec![p.forks.to_string().into()],
+        native_prefix: &[],
+        count_key: "forks",
+        count: p.forks,
+        key: "forks_per_s",
+    };
+    let (n, s) = work.measure(runsc, dir, p.fork_runs);
+    Row {
+        name: format!(
+            "fork+exit+wait (forks/s, {} forks{})",
+            p.forks,
+            median_of(p.fork_runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 0,
+        target: Target::None,
+    }
+}
+
+fn fork_exec(runsc: &Path, dir: &Path, p: Params) -> Row {
+    let built = build("fork_exec").and_then(|b| Ok((b, build("true_static")?)));
+    let (bin, args) = match built {
+        Ok((bin, child)) => (
+            Ok(bin),
+            vec![child.into_os_string(), p.execs.to_string().into()],
+        ),
+        Err(e) => (Err(e), Vec::new()),
+    };
+    let work = Workload {
+        bin,
+        args,
+        native_prefix: &[],
+        count_key: "execs",
+        count: p.execs,
+        key: "execs_per_s",
+    };
+    let (n, s) = work.measure(runsc, dir, p.exec_runs);
+    Row {
+        name: format!(
+            "fork+exec+wait, static true (execs/s, {} execs{})",
+            p.execs,
+            median_of(p.exec_runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 0,
+        target: Target::RatioAtLeast(0.1, "native"),
+    }
+}
+
+/// Futex calls in one ping-pong round trip: each thread makes one WAKE and
+/// one WAIT.
+const FUTEX_CALLS_PER_ROUND_TRIP: u32 = 4;
+
+/// Futex ping-pong; `floor` is the same-CPU ptrace floor (µs per syscall)
+/// measured for the getppid row. The sandbox runs every task thread of this
+/// program on one CPU (see docs/benchmarks.md), so the native side runs
+/// under `taskset -c 0` too.
+fn futex_pingpong(runsc: &Path, dir: &Path, p: Params, floor: Option<f64>) -> Row {
+    let work = Workload {
+        bin: build("futex_pingpong"),
+        args: vec![p.futex_round_trips.to_string().into()],
+        native_prefix: &["taskset", "-c", "0"],
+        count_key: "round_trips",
+        count: p.futex_round_trips,
+        key: "us_per_round_trip",
+    };
+    let (n, s) = work.measure(runsc, dir, p.futex_runs);
+    Row {
+        name: format!(
+            "futex ping-pong, 2 threads (µs/round trip, {} round trips{})",
+            p.futex_round_trips,
+            median_of(p.futex_runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 3,
+        target: Target::FloorMultiple {
+            factor: 3.0,
+            calls: FUTEX_CALLS_PER_ROUND_TRIP,
+            floor,
+        },
+    }
+}
+
+fn signal_roundtrip(runsc: &Path, dir: &Path, p: Params) -> Row {
+    let work = Workload {
+        bin: build("signal_roundtrip"),
+        args: vec![p.signals.to_string().into()],
+        native_prefix: &[],
+        count_key: "signals",
+        count: p.signals,
+        key: "us_per_signal",
+    };
+    let (n, s) = work.measure(runsc, dir, p.signal_runs);
+    Row {
+        name: format!(
+            "signal to self, kill+handler+sigreturn (µs/round trip, {} signals{})",
+            p.signals,
+            median_of(p.signal_runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 3,
+        target: Target::None,
+    }
 }
 
 /// Writes `mib` MiB of xorshift64 output to `path`: incompressible, and
@@ -597,9 +854,20 @@ fn main() {
     eprintln!("bench: start-to-exit ...");
     rows.push(start_to_exit(&runsc, dir.path(), p));
     eprintln!("bench: getppid and ptrace floor ...");
-    rows.extend(syscalls(&runsc, dir.path(), p));
+    let [getppid, vs_floor] = syscalls(&runsc, dir.path(), p);
+    // The futex row's target is a multiple of this same floor.
+    let floor = vs_floor.native.as_ref().ok().copied();
+    rows.extend([getppid, vs_floor]);
     eprintln!("bench: read {} MiB file ...", p.file_mib);
     rows.push(read_file(&runsc, dir.path(), p));
+    eprintln!("bench: fork+exit+wait ...");
+    rows.push(fork_wait(&runsc, dir.path(), p));
+    eprintln!("bench: fork+exec+wait ...");
+    rows.push(fork_exec(&runsc, dir.path(), p));
+    eprintln!("bench: futex ping-pong ...");
+    rows.push(futex_pingpong(&runsc, dir.path(), p, floor));
+    eprintln!("bench: signal round trip ...");
+    rows.push(signal_roundtrip(&runsc, dir.path(), p));
     drop(dir);
     // Another process busy on one of the two CPUs skews every figure: say so.
     eprintln!("bench: done, load average {}", load_average());
