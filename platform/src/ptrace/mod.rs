@@ -26,6 +26,8 @@ impl Ptrace {
     /// Starts the platform: forks the stub template, which keeps `memory_fd`
     /// (the memory file) and nothing else of this process.
     pub fn new(memory_fd: i32) -> Result<Ptrace> {
+        // Learn the sandbox's CPUs while this thread is not pinned yet.
+        let _ = sys::sandbox_cpus();
         Ok(Ptrace {
             master: Arc::new(master::Master::start(memory_fd)?),
             memory_fd,

@@ -221,22 +221,32 @@ pub(crate) fn tgkill(pid: Tid, tid: Tid, sig: i32) -> Result<(), Errno> {
     Ok(())
 }
 
-/// The next CPU, round-robin over the ones this process may use, for a new
-/// tracer; -1 if the affinity cannot be read.
+/// The CPUs the sandbox may use: the affinity of the thread that first
+/// asks (the platform's creator, before any tracer is pinned). Read once:
+/// later callers are pinned tracers whose own affinity is one CPU.
+pub(crate) fn sandbox_cpus() -> &'static [i32] {
+    static CPUS: std::sync::OnceLock<Vec<i32>> = std::sync::OnceLock::new();
+    CPUS.get_or_init(|| {
+        // SAFETY: cpu_set_t is a plain bit array; all-zero is valid.
+        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        // SAFETY: sched_getaffinity writes a cpu_set_t of the given size.
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        if unsafe { libc::sched_getaffinity(0, size, &mut set) } != 0 {
+            return Vec::new();
+        }
+        (0..libc::CPU_SETSIZE)
+            // SAFETY: CPU_ISSET reads one bit of a valid set.
+            .filter(|&c| unsafe { libc::CPU_ISSET(c as usize, &set) })
+            .collect()
+    })
+}
+
+/// The next CPU, round-robin over the sandbox's, for a new tracer; -1 if
+/// the affinity could not be read.
 pub(crate) fn next_cpu() -> i32 {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    // SAFETY: cpu_set_t is a plain bit array; all-zero is valid.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: sched_getaffinity writes a cpu_set_t of the given size.
-    if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } != 0
-    {
-        return -1;
-    }
-    let cpus: Vec<i32> = (0..libc::CPU_SETSIZE)
-        // SAFETY: CPU_ISSET reads one bit of a valid set.
-        .filter(|&c| unsafe { libc::CPU_ISSET(c as usize, &set) })
-        .collect();
+    let cpus = sandbox_cpus();
     if cpus.is_empty() {
         return -1;
     }

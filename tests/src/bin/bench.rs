@@ -629,14 +629,14 @@ fn fork_exec(runsc: &Path, dir: &Path, p: Params) -> Row {
 const FUTEX_CALLS_PER_ROUND_TRIP: u32 = 4;
 
 /// Futex ping-pong; `floor` is the same-CPU ptrace floor (µs per syscall)
-/// measured for the getppid row. The sandbox runs every task thread of this
-/// program on one CPU (see docs/benchmarks.md), so the native side runs
-/// under `taskset -c 0` too.
+/// measured for the getppid row. Neither side is pinned: the sandbox
+/// spreads task threads over its CPUs as the host spreads native threads
+/// (see docs/benchmarks.md).
 fn futex_pingpong(runsc: &Path, dir: &Path, p: Params, floor: Option<f64>) -> Row {
     let work = Workload {
         bin: build("futex_pingpong"),
         args: vec![p.futex_round_trips.to_string().into()],
-        native_prefix: &["taskset", "-c", "0"],
+        native_prefix: &[],
         count_key: "round_trips",
         count: p.futex_round_trips,
         key: "us_per_round_trip",
