@@ -229,8 +229,8 @@ pub(crate) fn sandbox_cpus() -> &'static [i32] {
     CPUS.get_or_init(|| {
         // SAFETY: cpu_set_t is a plain bit array; all-zero is valid.
         let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-        // SAFETY: sched_getaffinity writes a cpu_set_t of the given size.
         let size = std::mem::size_of::<libc::cpu_set_t>();
+        // SAFETY: sched_getaffinity writes a cpu_set_t of the given size.
         if unsafe { libc::sched_getaffinity(0, size, &mut set) } != 0 {
             return Vec::new();
         }
