@@ -95,14 +95,22 @@ impl Pending {
         Some(info)
     }
 
-    /// Whether a signal from POSIX timer `id` (or an interval timer, for
-    /// other codes) is still waiting here.
-    pub fn has_timer_signal(&self, sig: i32, id: i32, code: i32) -> bool {
-        self.queue.iter().any(|s| {
+    /// If a signal from POSIX timer `id` (or an interval timer, for other
+    /// codes) is still waiting here, adds `n` to its si_overrun (POSIX
+    /// timers only) and returns true.
+    pub fn bump_timer_overrun(&mut self, sig: i32, id: i32, code: i32, n: u32) -> bool {
+        let Some(s) = self.queue.iter_mut().find(|s| {
             s.si_signo == sig
                 && s.si_code == code
                 && (code != super::timers::SI_TIMER || s.fields[0] as u32 as i32 == id)
-        })
+        }) else {
+            return false;
+        };
+        if code == super::timers::SI_TIMER {
+            let ov = ((s.fields[0] >> 32) as u32).saturating_add(n).min(i32::MAX as u32);
+            s.fields[0] = (s.fields[0] & 0xffff_ffff) | (u64::from(ov) << 32);
+        }
+        true
     }
 
     /// Drops every pending instance of the signals in `mask`.

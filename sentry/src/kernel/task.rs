@@ -625,14 +625,16 @@ impl Task {
 
     fn next_signal(&self) -> Option<Siginfo> {
         let mask = self.sigmask();
-        if let Some(i) = self.shared.sig().pending.take(mask) {
-            return Some(i);
-        }
-        self.tg
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take(mask)
+        let mine = self.shared.sig().pending.take(mask);
+        let info = mine.or_else(|| {
+            self.tg
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(mask)
+        })?;
+        super::timers::note_dequeued(&self.tg, &info);
+        Some(info)
     }
 
     /// Acts on pending signals. Handlers are not called yet: a signal with

@@ -43,8 +43,11 @@ struct Armed {
     deadline: Option<Instant>,
     cpu_deadline: Option<Duration>,
     interval: Duration,
-    /// Expiries whose signal was still pending (timer_getoverrun).
+    /// Expiries missed before the next signal is sent (a late timer
+    /// thread), added to that signal's si_overrun.
     overrun: u32,
+    /// si_overrun of the timer's last dequeued signal (timer_getoverrun).
+    overrun_last: u32,
     /// Bumped on every arm, so stale heap entries are ignored.
     generation: u64,
 }
@@ -109,7 +112,7 @@ impl Timer {
     }
 
     pub fn overrun(&self) -> u32 {
-        self.lock().overrun
+        self.lock().overrun_last
     }
 
     /// Sends the timer's signal, or counts an overrun if the last one is
@@ -121,15 +124,18 @@ impl Timer {
             Target::Thread(t, g) => (g.upgrade(), t.upgrade()),
         };
         let Some(group) = group else { return };
-        let still_pending =
-            |p: &super::signal::Pending| p.has_timer_signal(self.signo, self.id, self.code);
+        // While its last signal is still queued, an expiry only counts as
+        // an overrun of that signal (Linux: one queued signal per timer).
+        let add = self.lock().overrun.saturating_add(1);
+        let bump = |p: &mut super::signal::Pending| {
+            p.bump_timer_overrun(self.signo, self.id, self.code, add)
+        };
         let pending = match &thread {
-            Some(t) => still_pending(&t.sig().pending),
-            None => still_pending(&group.pending.lock().unwrap_or_else(|e| e.into_inner())),
+            Some(t) => bump(&mut t.sig().pending),
+            None => bump(&mut group.pending.lock().unwrap_or_else(|e| e.into_inner())),
         };
         if pending {
-            let mut a = self.lock();
-            a.overrun = a.overrun.saturating_add(1);
+            self.lock().overrun = 0;
             return;
         }
         let overrun = std::mem::take(&mut self.lock().overrun);
@@ -152,6 +158,19 @@ impl Timer {
                 group.send_signal(info, false);
             }
         }
+    }
+}
+
+/// A signal was dequeued: if it came from a POSIX timer, its si_overrun
+/// is what timer_getoverrun reports from now on.
+pub fn note_dequeued(tg: &super::ThreadGroup, info: &Siginfo) {
+    if info.si_code != SI_TIMER {
+        return;
+    }
+    let id = info.fields[0] as u32 as i32;
+    let timers = tg.timers.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = timers.posix.get(&id) {
+        t.lock().overrun_last = (info.fields[0] >> 32) as u32;
     }
 }
 

@@ -463,6 +463,7 @@ pub fn rt_sigtimedwait(t: &mut Task, a: &[u64; 6]) -> SysResult {
             }
         }
     };
+    crate::kernel::timers::note_dequeued(&t.tg, &info);
     if a[1] != 0 {
         t.mm().write_obj(a[1], &info)?;
     }
