@@ -559,6 +559,10 @@ impl Inode for OverlayInode {
         self.current().shared_page(index)
     }
 
+    fn page_resident(&self, index: u64) -> bool {
+        self.current().page_resident(index)
+    }
+
     fn statfs(&self) -> Result<StatFs, Errno> {
         match &self.lower {
             Some(l) => l.statfs(),

@@ -658,6 +658,10 @@ impl Inode for TmpfsInode {
         Ok(frame)
     }
 
+    fn page_resident(&self, index: u64) -> bool {
+        matches!(&*self.data(), Data::File(f) if f.pages.contains_key(&index))
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }

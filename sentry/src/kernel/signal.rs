@@ -107,7 +107,9 @@ impl Pending {
             return false;
         };
         if code == super::timers::SI_TIMER {
-            let ov = ((s.fields[0] >> 32) as u32).saturating_add(n).min(i32::MAX as u32);
+            let ov = ((s.fields[0] >> 32) as u32)
+                .saturating_add(n)
+                .min(i32::MAX as u32);
             s.fields[0] = (s.fields[0] & 0xffff_ffff) | (u64::from(ov) << 32);
         }
         true

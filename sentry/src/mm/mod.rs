@@ -1024,9 +1024,24 @@ impl MemoryManager {
         if !covered(&s.vmas, addr, end) {
             return Err(Errno::ENOMEM);
         }
+        // A page is resident if this address space has it, or if it is a
+        // shared file page the file holds (written, or faulted elsewhere).
         Ok((addr..end)
             .step_by(PAGE as usize)
-            .map(|p| find_pma(&s.pmas, p).is_some() as u8)
+            .map(|p| {
+                if find_pma(&s.pmas, p).is_some() {
+                    return 1;
+                }
+                match find_vma(&s.vmas, p) {
+                    Some((vstart, v)) => match &v.backing {
+                        Backing::Shared { file, offset } => {
+                            file.inode.page_resident((offset + (p - vstart)) / PAGE) as u8
+                        }
+                        _ => 0,
+                    },
+                    None => 0,
+                }
+            })
             .collect())
     }
 

@@ -213,6 +213,12 @@ pub trait Inode: Send + Sync + Any {
         Err(Errno::ENODEV)
     }
 
+    /// Whether page `index` of a page-sharing file has memory behind it
+    /// (mincore of a shared mapping).
+    fn page_resident(&self, _index: u64) -> bool {
+        false
+    }
+
     fn statfs(&self) -> Result<StatFs, Errno> {
         Ok(StatFs {
             fs_type: 0x0102_1994, // TMPFS_MAGIC
