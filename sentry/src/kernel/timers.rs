@@ -111,7 +111,7 @@ impl Timer {
         (left, a.interval)
     }
 
-    pub fn overrun(&self) -> u32 {
+    pub fn overrun_last(&self) -> u32 {
         self.lock().overrun_last
     }
 

@@ -253,7 +253,7 @@ pub fn timer_gettime(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 pub fn timer_getoverrun(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    Ok(posix_timer(t, a[0])?.overrun() as u64)
+    Ok(posix_timer(t, a[0])?.overrun_last() as u64)
 }
 
 pub fn timer_delete(t: &mut Task, a: &[u64; 6]) -> SysResult {
