@@ -156,6 +156,14 @@ pub struct TaskShared {
     /// The robust-list head the task registered (get_robust_list of
     /// another thread reads it).
     pub robust_head: std::sync::atomic::AtomicU64,
+    /// Wall nanoseconds the task spent running application code in its
+    /// current address space (scaled by the space's CPU share to give
+    /// user time), and user time from earlier address spaces.
+    user_ns: std::sync::atomic::AtomicU64,
+    user_done_ns: std::sync::atomic::AtomicU64,
+    /// The largest user time reported so far: the share moves as other
+    /// threads run, and a CPU clock must never go back.
+    user_seen_ns: std::sync::atomic::AtomicU64,
     /// (real, effective, saved) uid, for other tasks' permission checks
     /// (kill, get_robust_list); kept in step with `Task::creds`.
     pub uids: Mutex<[u32; 3]>,
@@ -178,6 +186,9 @@ impl TaskShared {
             }),
             interrupter: Mutex::new(None),
             robust_head: std::sync::atomic::AtomicU64::new(0),
+            user_ns: std::sync::atomic::AtomicU64::new(0),
+            user_done_ns: std::sync::atomic::AtomicU64::new(0),
+            user_seen_ns: std::sync::atomic::AtomicU64::new(0),
             uids: Mutex::new([0; 3]),
             comm: Mutex::new([0; 16]),
             nice: AtomicI32::new(0),
@@ -205,6 +216,29 @@ impl TaskShared {
 
     pub fn comm(&self) -> [u8; 16] {
         *self.comm.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// User CPU time of the task, given its address space's CPU share
+    /// (`MemoryManager::cpu_share`).
+    pub fn user_time(&self, share: f64) -> std::time::Duration {
+        let now = self.user_ns.load(Ordering::Relaxed) as f64 * share;
+        let ns = self.user_done_ns.load(Ordering::Relaxed) + now as u64;
+        let seen = self.user_seen_ns.fetch_max(ns, Ordering::Relaxed);
+        std::time::Duration::from_nanos(ns.max(seen))
+    }
+
+    /// The task leaves its address space (exec): what it ran there becomes
+    /// user time at the space's share.
+    pub fn fold_user_time(&self, share: f64) {
+        let ns = self.user_ns.swap(0, Ordering::Relaxed) as f64 * share;
+        self.user_done_ns.fetch_add(ns as u64, Ordering::Relaxed);
+    }
+
+    /// (user, system) CPU time of the task: its application time and the
+    /// CPU time of the sentry thread that runs it.
+    pub fn cpu_times(&self, share: f64) -> (std::time::Duration, std::time::Duration) {
+        let sys = platform::hostkick::thread_cpu_time(self.host_tid.load(Ordering::Relaxed));
+        (self.user_time(share), sys)
     }
 
     pub fn mask(&self) -> u64 {
@@ -473,7 +507,8 @@ impl Task {
     /// Replaces the address space (execve). The old one is released from
     /// this task's platform context first.
     pub fn replace_mm(&mut self, mm: Arc<MemoryManager>) {
-        self.account_user_time();
+        self.account_peak_memory();
+        self.shared.fold_user_time(self.mm.cpu_share());
         self.ctx.release(self.mm.address_space());
         self.mm = mm;
         *self.tg.mm.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&self.mm);
@@ -534,7 +569,13 @@ impl Task {
                 self.handle_signals();
                 continue;
             }
+            let entered = std::time::Instant::now();
             let exit = self.ctx.switch(self.mm.address_space(), &mut self.cpu);
+            // Wall time in the application, apportioned into user time
+            // by the address space's measured CPU time.
+            let ns = entered.elapsed().as_nanos() as u64;
+            self.shared.user_ns.fetch_add(ns, Ordering::Relaxed);
+            self.mm.add_run_wall(ns);
             match exit {
                 Ok(Exit::Syscall) => self.syscall(),
                 Ok(Exit::PageFault { addr, .. }) => {
@@ -987,6 +1028,13 @@ impl Task {
         self.kernel.unregister_task(self.tid);
         let last = {
             let mut threads = self.tg.threads.lock().unwrap_or_else(|e| e.into_inner());
+            // Our CPU time moves to the process's account as we leave its
+            // threads, under the same lock readers sum them with.
+            {
+                let mut u = self.tg.usage.lock().unwrap_or_else(|e| e.into_inner());
+                u.user += self.shared.user_time(self.mm.cpu_share());
+                u.sys += thread_cpu_time();
+            }
             threads.retain(|t| !Arc::ptr_eq(t, &self.shared));
             // An exec in another thread waits for us to be gone.
             for t in threads.iter() {
@@ -994,9 +1042,8 @@ impl Task {
             }
             threads.is_empty()
         };
-        self.tg.usage.lock().unwrap_or_else(|e| e.into_inner()).sys += thread_cpu_time();
         if last {
-            self.account_user_time();
+            self.account_peak_memory();
             {
                 let mut st = self.tg.state.lock().unwrap_or_else(|e| e.into_inner());
                 st.exit.get_or_insert(status);
@@ -1005,17 +1052,15 @@ impl Task {
         }
     }
 
-    /// Adds what the program used in its address space to the process's
-    /// usage, when it leaves it (exec, exit). An address space shared with
-    /// another process (a vfork parent's) is that process's to account.
-    fn account_user_time(&self) {
+    /// Records the peak memory of the address space the process leaves
+    /// (exec, exit). One shared with another process (a vfork parent's)
+    /// is that process's to account.
+    fn account_peak_memory(&self) {
         if Arc::strong_count(&self.mm) > 1 {
             return;
         }
-        let user = self.mm.address_space().cpu_time();
         let rss = (self.mm.max_resident() / 1024) as i64;
         let mut u = self.tg.usage.lock().unwrap_or_else(|e| e.into_inner());
-        u.user += user;
         u.maxrss_kb = u.maxrss_kb.max(rss);
     }
 }

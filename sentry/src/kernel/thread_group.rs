@@ -158,10 +158,27 @@ impl ThreadGroup {
         })
     }
 
+    /// (user, system) CPU time of the process: its exited threads' and
+    /// its live ones'.
+    pub fn cpu_times(&self) -> (std::time::Duration, std::time::Duration) {
+        let share = lock(&self.mm).upgrade().map_or(1.0, |mm| mm.cpu_share());
+        let threads = lock(&self.threads);
+        let (mut user, mut sys) = threads.iter().fold(Default::default(), |(u, s), t| {
+            let (tu, ts) = t.cpu_times(share);
+            (u + tu, s + ts)
+        });
+        let done = *lock(&self.usage);
+        user += done.user;
+        sys += done.sys;
+        (user, sys)
+    }
+
     /// What the process and its waited-for descendants used: what its
     /// parent's wait reports and adds to its RUSAGE_CHILDREN.
     pub fn total_usage(&self) -> Usage {
         let mut u = *lock(&self.usage);
+        let (user, sys) = self.cpu_times();
+        (u.user, u.sys) = (user, sys);
         u.add(&lock(&self.children_usage));
         u
     }

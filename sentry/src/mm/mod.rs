@@ -154,6 +154,9 @@ pub struct MemoryManager {
     /// Bytes of memory-file frames behind this address space, and the peak.
     resident: AtomicU64,
     max_resident: AtomicU64,
+    /// Wall time tasks spent running application code in this address
+    /// space, summed: apportions its measured CPU time among them.
+    run_wall_ns: AtomicU64,
 }
 
 impl MemoryManager {
@@ -170,6 +173,7 @@ impl MemoryManager {
             }),
             resident: AtomicU64::new(0),
             max_resident: AtomicU64::new(0),
+            run_wall_ns: AtomicU64::new(0),
         }
     }
 
@@ -968,6 +972,7 @@ impl MemoryManager {
             state: Mutex::new(child),
             resident: AtomicU64::new(resident),
             max_resident: AtomicU64::new(resident),
+            run_wall_ns: AtomicU64::new(0),
         })
     }
 
@@ -1103,6 +1108,23 @@ impl MemoryManager {
             }
         }
         Ok(())
+    }
+
+    /// A task ran application code here for `ns` of wall time.
+    pub fn add_run_wall(&self, ns: u64) {
+        self.run_wall_ns.fetch_add(ns, Ordering::Relaxed);
+    }
+
+    /// The share of run wall time that was CPU time of the application
+    /// (the host's CPU clock of the address space over the summed wall
+    /// time, at most 1): wall time in the application also holds the
+    /// tracer's own trap handling, which is the sentry's (system) time.
+    pub fn cpu_share(&self) -> f64 {
+        let wall = self.run_wall_ns.load(Ordering::Relaxed);
+        if wall == 0 {
+            return 1.0;
+        }
+        (self.space.cpu_time().as_nanos() as f64 / wall as f64).min(1.0)
     }
 
     /// Peak bytes of memory behind this address space (ru_maxrss).

@@ -39,26 +39,23 @@ fn now(id: ClockId) -> Timespec {
 /// (user, system) CPU time of the task: the application's own time in its
 /// address space, and the sentry's time working for it.
 pub(crate) fn cpu_times(t: &Task) -> (Duration, Duration) {
-    let user = t.mm().address_space().cpu_time();
     let sys = crate::kernel::thread_cpu_time();
-    (user, sys)
+    (t.shared.user_time(t.mm().cpu_share()), sys)
 }
 
-/// (user, system) CPU time of the process: what `cpu_times` gives plus
-/// what its exited threads and earlier images used.
+/// (user, system) CPU time of the process: its live and exited threads'.
 fn process_cpu_times(t: &Task) -> (Duration, Duration) {
-    let (user, sys) = cpu_times(t);
-    let u = *t.tg.usage.lock().unwrap_or_else(|e| e.into_inner());
-    (u.user + user, u.sys + sys)
+    t.tg.cpu_times()
 }
 
 /// A clock the sandbox answers for.
 enum SandboxClock {
     Host(ClockId),
     Tai,
-    /// CPU time of a process or thread (own pid/tid for the *_CPUTIME_ID
-    /// ids and for clock_getcpuclockid's encodings of 0).
-    Cpu,
+    /// CPU time of a thread (CLOCK_THREAD_CPUTIME_ID, pthread_getcpuclockid).
+    ThreadCpu(Arc<crate::kernel::TaskShared>),
+    /// CPU time of a process (CLOCK_PROCESS_CPUTIME_ID, clock_getcpuclockid).
+    ProcessCpu(Arc<crate::kernel::ThreadGroup>),
 }
 
 /// Decodes a clock id, including the CPU-clock encodings of
@@ -67,7 +64,8 @@ fn sandbox_clock(t: &Task, id: i32) -> Result<SandboxClock, Errno> {
     if id >= 0 {
         return Ok(match id {
             CLOCK_TAI => SandboxClock::Tai,
-            CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => SandboxClock::Cpu,
+            CLOCK_PROCESS_CPUTIME_ID => SandboxClock::ProcessCpu(t.tg.clone()),
+            CLOCK_THREAD_CPUTIME_ID => SandboxClock::ThreadCpu(t.shared.clone()),
             _ => SandboxClock::Host(clock(id)?),
         });
     }
@@ -77,25 +75,28 @@ fn sandbox_clock(t: &Task, id: i32) -> Result<SandboxClock, Errno> {
     }
     let pid = !(id >> 3);
     let per_thread = id & 4 != 0;
-    let known = if pid == 0 {
-        true
-    } else if per_thread {
-        t.kernel.task(pid).is_some_and(|x| {
-            t.tg.threads
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .any(|y| Arc::ptr_eq(&x, y))
-        })
+    if per_thread {
+        // Only threads of the caller's own process, as in Linux.
+        let task = if pid == 0 {
+            Some(t.shared.clone())
+        } else {
+            t.kernel.task(pid).filter(|x| {
+                t.tg.threads
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                    .any(|y| Arc::ptr_eq(x, y))
+            })
+        };
+        task.map(SandboxClock::ThreadCpu).ok_or(Errno::EINVAL)
+    } else if pid == 0 {
+        Ok(SandboxClock::ProcessCpu(t.tg.clone()))
     } else {
-        t.kernel.group(pid).is_some()
-    };
-    if !known {
-        return Err(Errno::EINVAL);
+        t.kernel
+            .group(pid)
+            .map(SandboxClock::ProcessCpu)
+            .ok_or(Errno::EINVAL)
     }
-    // Other processes' CPU time is not tracked separately yet: they read
-    // the caller's (close for the common single-process case only).
-    Ok(SandboxClock::Cpu)
 }
 
 fn read_clock(t: &Task, c: &SandboxClock) -> Timespec {
@@ -110,14 +111,17 @@ fn read_clock(t: &Task, c: &SandboxClock) -> Timespec {
                 Err(_) => now(ClockId::Realtime),
             }
         }
-        SandboxClock::Cpu => {
-            let (u, s) = cpu_times(t);
-            let d = u + s;
-            Timespec {
-                tv_sec: d.as_secs() as i64,
-                tv_nsec: d.subsec_nanos() as i64,
-            }
-        }
+        SandboxClock::ThreadCpu(x) if Arc::ptr_eq(x, &t.shared) => cpu_timespec(cpu_times(t)),
+        SandboxClock::ThreadCpu(x) => cpu_timespec(x.cpu_times(t.mm().cpu_share())),
+        SandboxClock::ProcessCpu(g) => cpu_timespec(g.cpu_times()),
+    }
+}
+
+fn cpu_timespec((user, sys): (Duration, Duration)) -> Timespec {
+    let d = user + sys;
+    Timespec {
+        tv_sec: d.as_secs() as i64,
+        tv_nsec: d.subsec_nanos() as i64,
     }
 }
 
