@@ -117,16 +117,8 @@ impl FileOps for HostFile {
             match nix::unistd::write(&*self.fd, buf) {
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(nix::errno::Errno::EPIPE) => {
-                    // A host pipe or socket whose reader is gone: SIGPIPE to
-                    // the writer, as for the sandbox's own pipes.
-                    if let Some(me) = crate::kernel::current_task() {
-                        me.send_signal(syscalls::types::Siginfo::kill(
-                            syscalls::consts::SIGPIPE,
-                            0,
-                            0,
-                            0,
-                        ));
-                    }
+                    // A host pipe or socket whose reader is gone.
+                    crate::kernel::raise_sigpipe();
                     return Err(Errno::EPIPE);
                 }
                 r => return r.map_err(host_errno),

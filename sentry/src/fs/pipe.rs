@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use syscalls::consts::*;
-use syscalls::types::Siginfo;
 use syscalls::Errno;
 
 use crate::kernel::{current_task, TaskShared};
@@ -226,9 +225,7 @@ impl FileOps for PipeEnd {
                 let mut s = self.pipe.lock();
                 if s.readers == 0 {
                     drop(s);
-                    if let Some(me) = current_task() {
-                        me.send_signal(Siginfo::kill(SIGPIPE, 0, 0, 0));
-                    }
+                    crate::kernel::raise_sigpipe();
                     return if done > 0 {
                         Ok(done)
                     } else {

@@ -2,40 +2,14 @@
 
 use std::sync::Arc;
 
+use syscalls::consts::*;
 use syscalls::Errno;
 
 use super::task::{TaskSeed, TaskShared, VforkDone};
 use super::{Task, ThreadGroup};
 
-pub const CLONE_VM: u64 = 0x0000_0100;
-pub const CLONE_FS: u64 = 0x0000_0200;
-pub const CLONE_FILES: u64 = 0x0000_0400;
-pub const CLONE_SIGHAND: u64 = 0x0000_0800;
-pub const CLONE_PIDFD: u64 = 0x0000_1000;
-pub const CLONE_PTRACE: u64 = 0x0000_2000;
-pub const CLONE_VFORK: u64 = 0x0000_4000;
-pub const CLONE_PARENT: u64 = 0x0000_8000;
-pub const CLONE_THREAD: u64 = 0x0001_0000;
-pub const CLONE_NEWNS: u64 = 0x0002_0000;
-pub const CLONE_SYSVSEM: u64 = 0x0004_0000;
-pub const CLONE_SETTLS: u64 = 0x0008_0000;
-pub const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
-pub const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
-pub const CLONE_DETACHED: u64 = 0x0040_0000;
-pub const CLONE_UNTRACED: u64 = 0x0080_0000;
-pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
-pub const CLONE_NEWCGROUP: u64 = 0x0200_0000;
-pub const CLONE_NEWUTS: u64 = 0x0400_0000;
-pub const CLONE_NEWIPC: u64 = 0x0800_0000;
-pub const CLONE_NEWUSER: u64 = 0x1000_0000;
-pub const CLONE_NEWPID: u64 = 0x2000_0000;
-pub const CLONE_NEWNET: u64 = 0x4000_0000;
-pub const CLONE_IO: u64 = 0x8000_0000;
-pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
-pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
-pub const CLONE_NEWTIME: u64 = 0x0000_0080;
-
-const NAMESPACES: u64 = CLONE_NEWNS
+/// The namespace flags of clone and unshare.
+pub const NAMESPACES: u64 = CLONE_NEWNS
     | CLONE_NEWCGROUP
     | CLONE_NEWUTS
     | CLONE_NEWIPC

@@ -27,7 +27,8 @@ pub mod task_caps {
     };
 }
 pub use task::{
-    current_task, thread_cpu_time, Creds, ExitStatus, RestartBlock, Task, TaskSeed, TaskShared,
+    current_task, raise_sigpipe, thread_cpu_time, Creds, ExitStatus, RestartBlock, Task, TaskSeed,
+    TaskShared,
 };
 pub use thread_group::{ChildReport, ThreadGroup, Usage};
 

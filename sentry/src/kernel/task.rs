@@ -1065,6 +1065,14 @@ impl Task {
     }
 }
 
+/// A write found no reader (a pipe's or a host pipe's or socket's): the
+/// calling task gets SIGPIPE, as Linux sends it with EPIPE.
+pub fn raise_sigpipe() {
+    if let Some(me) = current_task() {
+        me.send_signal(Siginfo::kill(SIGPIPE, 0, 0, 0));
+    }
+}
+
 /// CPU time the calling sentry thread used (the system time of the task
 /// it runs).
 pub fn thread_cpu_time() -> std::time::Duration {

@@ -84,6 +84,21 @@ pub struct Vma {
     pub growsdown: bool,
 }
 
+impl Vma {
+    /// For a file mapping starting at `vstart`: the address just past the
+    /// file's last page (pages from there on are not backed: SIGBUS).
+    /// None for anonymous memory or a file whose size cannot be read.
+    fn file_end(&self, vstart: u64) -> Option<u64> {
+        let (Backing::File { file, offset } | Backing::Shared { file, offset }) = &self.backing
+        else {
+            return None;
+        };
+        let size = file.inode.attr().ok()?.size;
+        let in_map = page_up(size).unwrap_or(u64::MAX).saturating_sub(*offset);
+        Some(vstart.saturating_add(in_map))
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Pma {
     end: u64,
@@ -471,20 +486,13 @@ impl MemoryManager {
         }
         let (mut vend, prot) = (vma.end, vma.prot);
         let page = page_down(addr);
-        if let Backing::File { file, offset } | Backing::Shared { file, offset } = &vma.backing {
-            // Pages past the file's last page are not there (SIGBUS); the
-            // fault window stops before them, so they stay absent should
-            // the file grow.
-            if let Ok(attr) = file.inode.attr() {
-                let eof = vstart
-                    + page_up(attr.size)
-                        .unwrap_or(u64::MAX)
-                        .saturating_sub(*offset);
-                if page >= eof {
-                    return Err(FaultError::BeyondEof);
-                }
-                vend = vend.min(eof);
+        // Pages past the file's last page are not there (SIGBUS); the fault
+        // window stops before them, so they stay absent should the file grow.
+        if let Some(eof) = vma.file_end(vstart) {
+            if page >= eof {
+                return Err(FaultError::BeyondEof);
             }
+            vend = vend.min(eof);
         }
         if let Some((_, p)) = find_pma(&s.pmas, page) {
             if p.mapped {
@@ -1079,28 +1087,14 @@ impl MemoryManager {
             .range(..=start)
             .next_back()
             .map_or(start, |(&a, _)| a);
-        type Piece = (u64, u64, Prot, Option<Arc<File>>, u64);
-        let pieces: Vec<Piece> = s
+        let pieces: Vec<(u64, u64, Prot)> = s
             .vmas
             .range(first..end)
             .filter(|(_, v)| v.end > start && v.prot != Prot::NONE)
-            .map(|(&a, v)| {
-                let (file, off) = match &v.backing {
-                    Backing::File { file, offset } | Backing::Shared { file, offset } => {
-                        (Some(file.clone()), *offset)
-                    }
-                    Backing::Anon => (None, 0),
-                };
-                (a, v.end, v.prot, file, off)
-            })
+            .map(|(&a, v)| (a, v.end.min(v.file_end(a).unwrap_or(u64::MAX)), v.prot))
             .collect();
-        for (vstart, vend, prot, file, off) in pieces {
-            let mut hi = vend.min(end);
-            if let Some(f) = file {
-                let size = f.inode.attr()?.size;
-                let eof = vstart + page_up(size).unwrap_or(u64::MAX).saturating_sub(off);
-                hi = hi.min(eof);
-            }
+        for (vstart, vend, prot) in pieces {
+            let hi = vend.min(end);
             let lo = vstart.max(start);
             if lo < hi {
                 self.populate(&mut s, lo, hi)?;

@@ -152,14 +152,12 @@ pub fn execveat(t: &mut Task, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-use crate::kernel::clone::{CloneArgs, CLONE_PARENT, CLONE_THREAD, CLONE_VFORK, CLONE_VM};
+use crate::kernel::clone::{CloneArgs, NAMESPACES};
 
 /// clone(flags, stack, parent_tid, child_tid, tls) — the x86-64 order.
 pub fn clone(t: &mut Task, a: &[u64; 6]) -> SysResult {
     // clone(2) returns a pidfd through parent_tid, so not both.
-    if a[0] & crate::kernel::clone::CLONE_PIDFD != 0
-        && a[0] & crate::kernel::clone::CLONE_PARENT_SETTID != 0
-    {
+    if a[0] & CLONE_PIDFD != 0 && a[0] & CLONE_PARENT_SETTID != 0 {
         return Err(Errno::EINVAL);
     }
     let args = CloneArgs {
@@ -242,18 +240,11 @@ pub fn unshare(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let mut f = a[0];
     const KNOWN: u64 = CLONE_FILES
         | CLONE_FS
-        | CLONE_NEWNS
         | CLONE_SYSVSEM
         | CLONE_THREAD
         | CLONE_SIGHAND
         | CLONE_VM
-        | CLONE_NEWUTS
-        | CLONE_NEWIPC
-        | CLONE_NEWNET
-        | CLONE_NEWUSER
-        | CLONE_NEWPID
-        | CLONE_NEWCGROUP
-        | CLONE_NEWTIME;
+        | NAMESPACES;
     if f & !KNOWN != 0 {
         return Err(Errno::EINVAL);
     }
@@ -270,15 +261,7 @@ pub fn unshare(t: &mut Task, a: &[u64; 6]) -> SysResult {
             return Err(Errno::EINVAL);
         }
     }
-    let namespaces = CLONE_NEWNS
-        | CLONE_NEWUTS
-        | CLONE_NEWIPC
-        | CLONE_NEWNET
-        | CLONE_NEWUSER
-        | CLONE_NEWPID
-        | CLONE_NEWCGROUP
-        | CLONE_NEWTIME;
-    if f & namespaces != 0 {
+    if f & NAMESPACES != 0 {
         return Err(Errno::EPERM.with_msg("new namespaces inside the sandbox are not supported"));
     }
     if f & CLONE_FILES != 0 && std::sync::Arc::strong_count(&t.files) > 1 {
@@ -290,14 +273,9 @@ pub fn unshare(t: &mut Task, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-const WNOHANG: u32 = 1;
-const WUNTRACED: u32 = 2;
-const WEXITED: u32 = 4;
-const WCONTINUED: u32 = 8;
-const WNOWAIT: u32 = 0x0100_0000;
-const WNOTHREAD: u32 = 0x2000_0000;
-const WALL: u32 = 0x4000_0000;
-const WCLONE: u32 = 0x8000_0000;
+const WNOTHREAD: u32 = __WNOTHREAD;
+const WALL: u32 = __WALL;
+const WCLONE: u32 = __WCLONE;
 
 /// Which children a wait is for.
 #[derive(Clone, Copy)]

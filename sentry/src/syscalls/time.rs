@@ -43,11 +43,6 @@ pub(crate) fn cpu_times(t: &Task) -> (Duration, Duration) {
     (t.shared.user_time(t.mm().cpu_share()), sys)
 }
 
-/// (user, system) CPU time of the process: its live and exited threads'.
-fn process_cpu_times(t: &Task) -> (Duration, Duration) {
-    t.tg.cpu_times()
-}
-
 /// A clock the sandbox answers for.
 enum SandboxClock {
     Host(ClockId),
@@ -173,7 +168,7 @@ pub fn getrusage(t: &mut Task, a: &[u64; 6]) -> SysResult {
     match a[0] as i32 {
         0 | 1 => {
             let (u, s) = if a[0] == 0 {
-                process_cpu_times(t)
+                t.tg.cpu_times()
             } else {
                 cpu_times(t)
             };
@@ -203,7 +198,7 @@ pub fn getrusage(t: &mut Task, a: &[u64; 6]) -> SysResult {
 pub fn times(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let ticks = |d: Duration| (d.as_millis() / 10) as i64;
     if a[0] != 0 {
-        let (u, s) = process_cpu_times(t);
+        let (u, s) = t.tg.cpu_times();
         let c = *t
             .tg
             .children_usage
