@@ -16,11 +16,34 @@ use std::time::{Duration, Instant};
 use rvisor_tests::{pids_with_exe, run_with_timeout, runsc, runsc_do_with, TempDir};
 
 /// Copies runsc to a private path; keep the TempDir alive while using it.
+///
+/// A test thread that forks while the copy's write descriptor is open hands
+/// that descriptor to its child until the child execs, and exec of the copy
+/// fails with ETXTBSY meanwhile. Once one exec of the copy succeeds after
+/// the copy is closed, no process can hold it open for writing any more, so
+/// the copy is probed until it runs.
 fn private_runsc() -> (TempDir, PathBuf) {
     let src = runsc();
     let dir = TempDir::new("rvisor-lifecycle");
     let copy = dir.join("runsc");
     std::fs::copy(&src, &copy).expect("copying runsc");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match Command::new(&copy)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+        {
+            Ok(status) => {
+                assert!(status.success(), "{} --version: {status}", copy.display());
+                break;
+            }
+            Err(e) if e.raw_os_error() == Some(26) && Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("running {}: {e}", copy.display()),
+        }
+    }
     (dir, copy)
 }
 
