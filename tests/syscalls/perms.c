@@ -802,6 +802,22 @@ TEST(truncate_by_user_clears_suid)
 	CHECK_CHILD(truncate_kills_suid, NULL);
 }
 
+static void otrunc_kills_suid(void *arg)
+{
+	(void)arg;
+	BECOME_USER();
+	CHECK_OK(open("f", O_WRONLY | O_TRUNC));
+	CHECK_EQ(mode_of("f"), 0755);
+}
+
+TEST(o_trunc_by_user_clears_set_id_bits)
+{
+	CHECK_OK(open_up());
+	CHECK_OK(mkfile("f", 0644, U, G));
+	CHECK_OK(chmod("f", 06755));
+	CHECK_CHILD(otrunc_kills_suid, NULL);
+}
+
 TEST(write_by_root_keeps_set_id_bits)
 {
 	int fd;

@@ -149,6 +149,9 @@ pub(crate) fn open_resolved(
             return Err(Errno::EROFS);
         }
         perm::may_open(c, &*inode, flags)?;
+        if flags & O_TRUNC != 0 {
+            perm::remove_privs(c, &inode)?;
+        }
     }
     if (writes || flags & O_TRUNC != 0)
         && p.mount.read_only
