@@ -28,12 +28,60 @@ pub struct DoArgs {
     /// Working directory inside the sandbox (default: the current one).
     #[arg(long)]
     cwd: Option<OsString>,
+    /// Runs the program as UID[:GID] in the sandbox, with no supplementary
+    /// groups and no capabilities. Without GID, as docker: the primary group
+    /// of UID's entry in /etc/passwd, else 0.
+    #[arg(long, value_parser = parse_user)]
+    user: Option<(u32, Option<u32>)>,
     /// Adds or replaces an environment variable (K=V); repeatable.
     #[arg(long = "env")]
     env: Vec<OsString>,
     /// The program and its arguments.
     #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true, value_parser = clap::value_parser!(OsString))]
     cmd: Vec<OsString>,
+}
+
+fn parse_user(s: &str) -> Result<(u32, Option<u32>), String> {
+    let num = |v: &str| {
+        v.parse::<u32>()
+            .ok()
+            .filter(|&n| n != u32::MAX)
+            .ok_or_else(|| format!("{v:?} is not a numeric id"))
+    };
+    match s.split_once(':') {
+        Some((u, g)) => Ok((num(u)?, Some(num(g)?))),
+        None => Ok((num(s)?, None)),
+    }
+}
+
+/// The primary gid of `uid` in /etc/passwd (the sandbox's root is the
+/// host's), if it has an entry.
+fn passwd_gid(uid: u32) -> Option<u32> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() >= 4 && f[2].parse() == Ok(uid))
+            .then(|| f[3].parse().ok())
+            .flatten()
+    })
+}
+
+/// The sandboxed program's uid, gid and groups: --user's, else ours.
+fn identity(user: Option<(u32, Option<u32>)>) -> (u32, u32, Vec<u32>) {
+    match user {
+        Some((uid, gid)) => (
+            uid,
+            gid.or_else(|| passwd_gid(uid)).unwrap_or(0),
+            Vec::new(),
+        ),
+        None => (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+            nix::unistd::getgroups()
+                .map(|g| g.iter().map(|g| g.as_raw()).collect())
+                .unwrap_or_default(),
+        ),
+    }
 }
 
 fn environment(extra: &[OsString]) -> Vec<Vec<u8>> {
@@ -111,6 +159,7 @@ pub fn run(args: DoArgs) -> Result<i32> {
             .map(|p| p.into_os_string().into_vec())
             .unwrap_or_else(|_| b"/".to_vec()),
     };
+    let (uid, gid, groups) = identity(args.user);
     let cfg = BootConfig {
         argv: args.cmd.iter().map(|a| a.as_bytes().to_vec()).collect(),
         env: environment(&args.env),
@@ -121,11 +170,9 @@ pub fn run(args: DoArgs) -> Result<i32> {
             Overlay::Memory
         },
         strace: args.strace,
-        uid: nix::unistd::getuid().as_raw(),
-        gid: nix::unistd::getgid().as_raw(),
-        groups: nix::unistd::getgroups()
-            .map(|g| g.iter().map(|g| g.as_raw()).collect())
-            .unwrap_or_default(),
+        uid,
+        gid,
+        groups,
         uts: uts(),
         rlimits: rlimits(),
     };
@@ -182,7 +229,12 @@ pub fn run(args: DoArgs) -> Result<i32> {
         &argv,
         &[(sentry_sock.as_raw_fd(), 3), (cfg_r.as_raw_fd(), 4)],
     )?;
-    let pid = child.release(cfg.uid, cfg.gid)?;
+    // The sentry's own user namespace maps its root to us, whoever the
+    // program runs as.
+    let pid = child.release(
+        nix::unistd::getuid().as_raw(),
+        nix::unistd::getgid().as_raw(),
+    )?;
     drop(cfg_r);
     drop(sentry_sock);
     let json = serde_json::to_vec(&cfg)?;

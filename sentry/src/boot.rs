@@ -150,11 +150,14 @@ pub fn run(
         KernelOptions { strace: cfg.strace },
     );
 
+    let creds = Creds::new(cfg.uid, cfg.gid, cfg.groups.clone());
     let root = mounts.root_path();
     let lk = Lookup {
         ns: &mounts,
         root: root.clone(),
         start: root.clone(),
+        creds: &creds,
+        resolve: 0,
     };
     let cwd = lk
         .resolve(&cfg.cwd, true)
@@ -172,7 +175,6 @@ pub fn run(
             .install(i as i32, file, false, 3)
             .map_err(setup("stdio"))?;
     }
-    let creds = Creds::new(cfg.uid, cfg.gid, cfg.groups.clone());
     // The init task loads its program on its own host thread (where its
     // platform context lives); the sandbox ends when init's process does.
     let seed = Task::seed_init(kernel.clone(), fs, files, creds).map_err(setup("init task"))?;

@@ -52,6 +52,14 @@ pub const O_PATH: u32 = 0o10000000;
 pub const __O_TMPFILE: u32 = 0o20000000;
 pub const O_TMPFILE: u32 = __O_TMPFILE | O_DIRECTORY;
 
+// openat2(2) `struct open_how.resolve` (`linux/openat2.h`).
+pub const RESOLVE_NO_XDEV: u64 = 0x01;
+pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+pub const RESOLVE_BENEATH: u64 = 0x08;
+pub const RESOLVE_IN_ROOT: u64 = 0x10;
+pub const RESOLVE_CACHED: u64 = 0x20;
+
 // ---------------------------------------------------------------------------
 // *at(2) (`linux/fcntl.h`).
 

@@ -545,7 +545,7 @@ macro_rules! for_each_syscall {
             (434, pidfd_open, Supported, "", [Int, Hex]),
             (435, clone3, Partial, "as clone; set_tid not supported", [Ptr, Usize]),
             (436, close_range, Unsupported, "", [Uint, Uint, Hex]),
-            (437, openat2, Unsupported, "", [DirFd, Path, Ptr, Usize]),
+            (437, openat2, Supported, "", [DirFd, Path, Ptr, Usize]),
             (438, pidfd_getfd, Partial, "EPERM: taking another process's descriptors is not allowed yet", [Fd, Int, Hex]),
             (439, faccessat2, Supported, "", [DirFd, Path, AccessMode, AtFlags]),
             (440, process_madvise, Unsupported, "", [Fd, Ptr, Usize, MadviseAdvice, Hex]),

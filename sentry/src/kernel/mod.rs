@@ -22,8 +22,9 @@ use syscalls::types::Rlimit;
 /// Capability numbers and sets.
 pub mod task_caps {
     pub use super::task::{
-        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FULL_SET, CAP_KILL, CAP_LAST_CAP, CAP_SETGID,
-        CAP_SETPCAP, CAP_SETUID, CAP_SYS_NICE, CAP_SYS_PTRACE, CAP_SYS_RESOURCE,
+        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_FULL_SET,
+        CAP_KILL, CAP_LAST_CAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_NICE, CAP_SYS_PTRACE,
+        CAP_SYS_RESOURCE,
     };
 }
 pub use task::{

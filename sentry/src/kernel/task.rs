@@ -57,7 +57,9 @@ pub struct Creds {
 /// Capability numbers used by the sentry's permission checks.
 pub const CAP_CHOWN: u32 = 0;
 pub const CAP_DAC_OVERRIDE: u32 = 1;
+pub const CAP_DAC_READ_SEARCH: u32 = 2;
 pub const CAP_FOWNER: u32 = 3;
+pub const CAP_FSETID: u32 = 4;
 pub const CAP_KILL: u32 = 5;
 pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
@@ -536,6 +538,8 @@ impl Task {
             ns: &self.kernel.mounts,
             root: self.fs.root(),
             start,
+            creds: &self.creds,
+            resolve: 0,
         })
     }
 

@@ -74,18 +74,20 @@ fn open_exec_at(task: &Task, dirfd: i32, path: &[u8], follow: bool) -> Result<Ar
     if p.file_type() == FileType::Symlink {
         return Err(Errno::ELOOP);
     }
-    exec_inode(p.dentry.inode.clone(), Some(p))
+    exec_inode(task, p.dentry.inode.clone(), Some(p))
 }
 
-/// Opens an executable for reading, checking it may be executed.
-fn exec_inode(inode: crate::vfs::InodeRef, p: Option<Path>) -> Result<Arc<File>, Errno> {
+/// Opens an executable for reading, checking the task may execute it
+/// (execute permission; even root needs an execute bit).
+fn exec_inode(
+    task: &Task,
+    inode: crate::vfs::InodeRef,
+    p: Option<Path>,
+) -> Result<Arc<File>, Errno> {
     if inode.file_type() != FileType::Regular {
         return Err(Errno::EACCES);
     }
-    let a = inode.attr()?;
-    if a.mode & 0o111 == 0 {
-        return Err(Errno::EACCES);
-    }
+    crate::vfs::perm::check_inode(&task.creds, &*inode, crate::vfs::perm::MAY_EXEC)?;
     if crate::vfs::open_for_writing(&inode) {
         return Err(Errno::ETXTBSY);
     }
@@ -145,7 +147,7 @@ pub fn exec_target(
         }
         ExecTarget::Fd(fd) => {
             let f = task.files.get(fd)?;
-            let file = exec_inode(f.inode.clone(), f.path.clone())?;
+            let file = exec_inode(task, f.inode.clone(), f.path.clone())?;
             // Linux names such a program /dev/fd/N.
             (AT_FDCWD, format!("/dev/fd/{fd}").into_bytes(), Some(file))
         }

@@ -7,10 +7,9 @@ use syscalls::consts::*;
 use syscalls::types::push_dirent64;
 use syscalls::Errno;
 
-use super::file::owner;
 use super::{fd_arg, read_path, read_path_maybe_empty, SysResult};
 use crate::kernel::Task;
-use crate::vfs::{DirEntry, FileType, Path};
+use crate::vfs::{perm, DirEntry, FileType, Owner, Path};
 
 pub fn getdents64(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let f = t.files.get(fd_arg(a[0]))?;
@@ -86,6 +85,7 @@ fn set_cwd(t: &Task, p: Path) -> SysResult {
     if !p.is_dir() {
         return Err(Errno::ENOTDIR);
     }
+    perm::check_inode(&t.creds, &*p.dentry.inode, perm::MAY_EXEC)?;
     t.fs.set_cwd(p);
     Ok(0)
 }
@@ -100,6 +100,14 @@ pub fn fchdir(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let f = t.files.get(fd_arg(a[0]))?;
     let p = f.path.clone().ok_or(Errno::ENOTDIR)?;
     set_cwd(t, p)
+}
+
+/// Checks that the caller may create an entry in `dir` (EACCES), and gives
+/// the new entry's owner and mode (`perm::new_owner`).
+fn create_owner(t: &Task, dir: &Path, mode: u32, is_dir: bool) -> Result<(Owner, u32), Errno> {
+    let attr = dir.dentry.inode.attr()?;
+    perm::check(&t.creds, &attr, perm::MAY_WRITE | perm::MAY_EXEC)?;
+    Ok(perm::new_owner(&t.creds, &attr, mode, is_dir))
 }
 
 fn do_mkdir(t: &Task, dirfd: i32, path_addr: u64, mode: u32) -> SysResult {
@@ -117,8 +125,11 @@ fn do_mkdir(t: &Task, dirfd: i32, path_addr: u64, mode: u32) -> SysResult {
     if parent.dir.mount.read_only {
         return Err(Errno::EROFS);
     }
-    let perm = mode & 0o7777 & !t.fs.umask();
-    let inode = parent.dir.dentry.inode.mkdir(name, perm, owner(t))?;
+    // mkdir(2) takes the permission bits and S_ISVTX from `mode`; S_ISGID
+    // comes from a set-group-ID parent.
+    let mode = mode & 0o1777 & !t.fs.umask();
+    let (owner, mode) = create_owner(t, &parent.dir, mode, true)?;
+    let inode = parent.dir.dentry.inode.mkdir(name, mode, owner)?;
     parent.dir.dentry.insert(name, inode);
     Ok(0)
 }
@@ -147,11 +158,12 @@ fn do_unlink(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
             Errno::ENOTDIR
         });
     }
-    if is_dir {
-        return Err(Errno::EISDIR);
-    }
     if parent.dir.mount.read_only {
         return Err(Errno::EROFS);
+    }
+    perm::may_delete(&t.creds, &*parent.dir.dentry.inode, &*child.inode)?;
+    if is_dir {
+        return Err(Errno::EISDIR);
     }
     if child.has_mounts() {
         return Err(Errno::EBUSY);
@@ -172,14 +184,15 @@ fn do_rmdir(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
         _ => {}
     }
     let child = parent.dir.dentry.lookup(name)?;
+    if parent.dir.mount.read_only {
+        return Err(Errno::EROFS);
+    }
+    perm::may_delete(&t.creds, &*parent.dir.dentry.inode, &*child.inode)?;
     if child.inode.file_type() != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }
     if child.has_mounts() {
         return Err(Errno::EBUSY);
-    }
-    if parent.dir.mount.read_only {
-        return Err(Errno::EROFS);
     }
     parent.dir.dentry.inode.rmdir(name)?;
     parent.dir.dentry.forget(name);
@@ -221,6 +234,40 @@ fn is_below(d: &Path, anc: &Path) -> bool {
     false
 }
 
+/// Linux's checks in `vfs_rename`: the source may be deleted from its
+/// directory; the target name may be created, or its entry deleted; and a
+/// directory moving to a new parent needs write permission on itself (its
+/// ".." changes), as does an exchanged target directory.
+fn rename_permission(
+    t: &Task,
+    from_dir: &Path,
+    src: &Arc<crate::vfs::Dentry>,
+    to_dir: &Path,
+    target: Option<&Arc<crate::vfs::Dentry>>,
+    flags: u32,
+) -> Result<(), Errno> {
+    if from_dir.mount.read_only {
+        return Err(Errno::EROFS);
+    }
+    let c = &t.creds;
+    perm::may_delete(c, &*from_dir.dentry.inode, &*src.inode)?;
+    match target {
+        None => perm::may_create(c, &*to_dir.dentry.inode)?,
+        Some(tg) => perm::may_delete(c, &*to_dir.dentry.inode, &*tg.inode)?,
+    }
+    if !Arc::ptr_eq(&from_dir.dentry, &to_dir.dentry) {
+        if src.inode.file_type() == FileType::Directory {
+            perm::check_inode(c, &*src.inode, perm::MAY_WRITE)?;
+        }
+        if let Some(tg) = target {
+            if flags & RENAME_EXCHANGE != 0 && tg.inode.file_type() == FileType::Directory {
+                perm::check_inode(c, &*tg.inode, perm::MAY_WRITE)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn do_rename(
     t: &Task,
     olddirfd: i32,
@@ -260,6 +307,9 @@ fn do_rename(
         Err(e) if e == Errno::ENOENT => None,
         Err(e) => return Err(e),
     };
+    if !target.as_ref().is_some_and(|tg| Arc::ptr_eq(tg, &src)) {
+        rename_permission(t, &from.dir, &src, &to.dir, target.as_ref(), flags)?;
+    }
     if flags & RENAME_EXCHANGE != 0 {
         let target = target.ok_or(Errno::ENOENT)?;
         if Arc::ptr_eq(&target, &src) {
@@ -345,7 +395,8 @@ fn do_symlink(t: &Task, target_addr: u64, dirfd: i32, path_addr: u64) -> SysResu
     if parent.dir.mount.read_only {
         return Err(Errno::EROFS);
     }
-    let inode = parent.dir.dentry.inode.symlink(name, &target, owner(t))?;
+    let (owner, _) = create_owner(t, &parent.dir, 0o777, false)?;
+    let inode = parent.dir.dentry.inode.symlink(name, &target, owner)?;
     parent.dir.dentry.insert(name, inode);
     Ok(0)
 }
@@ -403,6 +454,8 @@ fn do_link(
     if parent.dir.mount.read_only {
         return Err(Errno::EROFS);
     }
+    perm::may_link(&t.creds, &*src.dentry.inode)?;
+    perm::may_create(&t.creds, &*parent.dir.dentry.inode)?;
     parent.dir.dentry.inode.link(name, &src.dentry.inode)?;
     // Look the new name up afresh: a file system may hand back its own inode.
     parent.dir.dentry.lookup(name)?;

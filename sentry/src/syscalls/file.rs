@@ -8,8 +8,8 @@ use syscalls::Errno;
 
 use super::{fd_arg, read_path, SysResult};
 use crate::fs::PathFile;
-use crate::kernel::Task;
-use crate::vfs::{File, FileType, Lookup, Owner, Path, SetAttr, MAX_SYMLINKS};
+use crate::kernel::{Creds, Task};
+use crate::vfs::{perm, File, FileType, Lookup, Owner, Path, SetAttr, MAX_SYMLINKS};
 
 /// Largest single read or write (Linux's MAX_RW_COUNT).
 const MAX_RW: u64 = 0x7fff_f000;
@@ -44,7 +44,9 @@ pub(crate) fn open_path(
     open_in(t, &lk, path, flags, mode, 0)
 }
 
-fn open_in(
+/// Opens `path` as `lk` resolves it (open(2) with O_CREAT following a
+/// symlink in the last component recurses with `depth` + 1).
+pub(crate) fn open_in(
     t: &Task,
     lk: &Lookup<'_>,
     path: &[u8],
@@ -65,6 +67,8 @@ fn open_in(
                 }
                 if child.inode.file_type() == FileType::Symlink && flags & O_NOFOLLOW == 0 {
                     // O_CREAT follows the link, creating its target if needed.
+                    let mut links = depth;
+                    lk.follow_link(&mut links)?;
                     if depth >= MAX_SYMLINKS {
                         return Err(Errno::ELOOP);
                     }
@@ -73,6 +77,8 @@ fn open_in(
                         ns: lk.ns,
                         root: lk.root.clone(),
                         start: parent.dir.clone(),
+                        creds: lk.creds,
+                        resolve: lk.resolve,
                     };
                     return open_in(t, &sub, &target, flags, mode, depth + 1);
                 }
@@ -82,24 +88,38 @@ fn open_in(
                 if parent.dir.mount.read_only {
                     return Err(Errno::EROFS);
                 }
-                let perm = mode & 0o7777 & !t.fs.umask();
-                let inode = parent.dir.dentry.inode.create(name, perm, owner(t))?;
+                let dir = &parent.dir.dentry.inode;
+                let dir_attr = dir.attr()?;
+                perm::check(&t.creds, &dir_attr, perm::MAY_WRITE | perm::MAY_EXEC)?;
+                let mode = mode & 0o7777 & !t.fs.umask();
+                let (owner, mode) = perm::new_owner(&t.creds, &dir_attr, mode, false);
+                let inode = dir.create(name, mode, owner)?;
                 let dentry = parent.dir.dentry.insert(name, inode);
-                Path {
-                    mount: parent.dir.mount.clone(),
-                    dentry,
-                }
+                // A file this open created is opened whatever its mode says.
+                return open_resolved(
+                    None,
+                    Path {
+                        mount: parent.dir.mount.clone(),
+                        dentry,
+                    },
+                    flags & !O_TRUNC,
+                );
             }
             Err(e) => return Err(e),
         }
     } else {
         lk.resolve(path, flags & O_NOFOLLOW == 0)?
     };
-    open_resolved(p, flags)
+    open_resolved(Some(lk.creds), p, flags)
 }
 
-/// Opens a resolved path.
-pub(crate) fn open_resolved(p: Path, flags: u32) -> Result<Arc<File>, Errno> {
+/// Opens a resolved path, checking that `creds` (if given) may open it as
+/// `flags` ask.
+pub(crate) fn open_resolved(
+    creds: Option<&Creds>,
+    p: Path,
+    flags: u32,
+) -> Result<Arc<File>, Errno> {
     let inode = p.dentry.inode.clone();
     let ty = inode.file_type();
     if flags & O_PATH != 0 {
@@ -123,6 +143,15 @@ pub(crate) fn open_resolved(p: Path, flags: u32) -> Result<Arc<File>, Errno> {
     let writes = flags & O_ACCMODE != O_RDONLY;
     if ty == FileType::Directory && (writes || flags & O_CREAT != 0) {
         return Err(Errno::EISDIR);
+    }
+    if let Some(c) = creds {
+        if flags & O_TRUNC != 0 && ty == FileType::Regular && p.mount.read_only {
+            return Err(Errno::EROFS);
+        }
+        perm::may_open(c, &*inode, flags)?;
+        if flags & O_TRUNC != 0 {
+            perm::remove_privs(c, &inode)?;
+        }
     }
     if (writes || flags & O_TRUNC != 0)
         && p.mount.read_only
@@ -207,6 +236,7 @@ fn write_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRe
     if len == 0 {
         return Ok(0);
     }
+    perm::remove_privs(&t.creds, &f.inode)?;
     let seekable = f.ops.seekable();
     let mut guard = match pos {
         None if seekable => Some(f.pos.lock().unwrap_or_else(|e| e.into_inner())),
@@ -502,7 +532,15 @@ pub fn ioctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
     }
 }
 
-pub(crate) fn truncate_inode(p_ro: bool, inode: &crate::vfs::InodeRef, len: i64) -> SysResult {
+/// Truncates a regular file; `check_access` (truncate(2), not ftruncate)
+/// asks for write permission.
+pub(crate) fn truncate_inode(
+    creds: &Creds,
+    check_access: bool,
+    p_ro: bool,
+    inode: &crate::vfs::InodeRef,
+    len: i64,
+) -> SysResult {
     if len < 0 {
         return Err(Errno::EINVAL);
     }
@@ -514,6 +552,10 @@ pub(crate) fn truncate_inode(p_ro: bool, inode: &crate::vfs::InodeRef, len: i64)
     if p_ro {
         return Err(Errno::EROFS);
     }
+    if check_access {
+        perm::check_inode(creds, &**inode, perm::MAY_WRITE)?;
+    }
+    perm::remove_privs(creds, inode)?;
     inode.set_attr(&SetAttr {
         size: Some(len as u64),
         ..SetAttr::default()
@@ -529,13 +571,19 @@ pub fn ftruncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if !f.writable() || f.inode.file_type() != FileType::Regular {
         return Err(Errno::EINVAL);
     }
-    truncate_inode(false, &f.inode, a[1] as i64)
+    truncate_inode(&t.creds, false, false, &f.inode, a[1] as i64)
 }
 
 pub fn truncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    truncate_inode(p.mount.read_only, &p.dentry.inode, a[1] as i64)
+    truncate_inode(
+        &t.creds,
+        true,
+        p.mount.read_only,
+        &p.dentry.inode,
+        a[1] as i64,
+    )
 }
 
 pub fn fsync(t: &mut Task, a: &[u64; 6]) -> SysResult {

@@ -6,7 +6,7 @@ use syscalls::Errno;
 
 use super::{fd_arg, read_path, read_path_maybe_empty, SysResult};
 use crate::kernel::{Creds, Task};
-use crate::vfs::{Attr, FileType, InodeRef, Path, SetAttr, Time, TimeSet};
+use crate::vfs::{perm, Attr, FileType, InodeRef, Path, SetAttr, Time, TimeSet};
 
 fn to_stat(a: &Attr) -> Stat {
     Stat {
@@ -82,6 +82,17 @@ fn resolve_stat_target(
     path_addr: u64,
     flags: u32,
 ) -> Result<(InodeRef, Option<Path>), Errno> {
+    resolve_stat_target_as(t, &t.creds, dirfd, path_addr, flags)
+}
+
+/// `resolve_stat_target` walking with the permissions of `creds`.
+fn resolve_stat_target_as(
+    t: &Task,
+    creds: &Creds,
+    dirfd: i32,
+    path_addr: u64,
+    flags: u32,
+) -> Result<(InodeRef, Option<Path>), Errno> {
     let path = read_path_maybe_empty(t, path_addr)?;
     if path.is_empty() {
         if flags & AT_EMPTY_PATH == 0 {
@@ -94,7 +105,9 @@ fn resolve_stat_target(
         let f = t.files.get(dirfd)?;
         return Ok((f.inode.clone(), f.path.clone()));
     }
-    let p = t.resolve_at(dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+    let mut lk = t.lookup_at(dirfd, &path)?;
+    lk.creds = creds;
+    let p = lk.resolve(&path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
     Ok((p.dentry.inode.clone(), Some(p)))
 }
 
@@ -148,26 +161,8 @@ pub fn statx(t: &mut Task, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-/// Whether `creds` may access a file with attributes `a` as `mask`
-/// (R_OK/W_OK/X_OK bits), by mode bits; root passes except for execute
-/// on a file with no execute bit at all.
-pub(crate) fn permitted(creds: &Creds, a: &Attr, mask: u32, use_real: bool) -> bool {
-    let uid = if use_real { creds.uid } else { creds.fsuid };
-    let gid = if use_real { creds.gid } else { creds.fsgid };
-    if uid == 0 {
-        let is_dir = a.mode & S_IFMT == S_IFDIR;
-        return mask & X_OK == 0 || is_dir || a.mode & 0o111 != 0;
-    }
-    let bits = if a.uid == uid {
-        (a.mode >> 6) & 7
-    } else if a.gid == gid || creds.groups.contains(&a.gid) {
-        (a.mode >> 3) & 7
-    } else {
-        a.mode & 7
-    };
-    bits & mask == mask
-}
-
+/// access(2) and friends: by the real ids (and root's capabilities only
+/// for a real root) unless AT_EACCESS, for the walk as for the file.
 fn do_access(t: &Task, dirfd: i32, path_addr: u64, mode: u32, flags: u32) -> SysResult {
     if mode & !(R_OK | W_OK | X_OK) != 0 {
         return Err(Errno::EINVAL);
@@ -175,11 +170,12 @@ fn do_access(t: &Task, dirfd: i32, path_addr: u64, mode: u32, flags: u32) -> Sys
     if flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let (inode, path) = resolve_stat_target(t, dirfd, path_addr, flags)?;
+    let creds = perm::access_creds(&t.creds, flags & AT_EACCESS == 0);
+    let (inode, path) = resolve_stat_target_as(t, &creds, dirfd, path_addr, flags)?;
     if mode == F_OK {
         return Ok(0);
     }
-    let a = inode.attr()?;
+    perm::check(&creds, &inode.attr()?, mode)?;
     if mode & W_OK != 0
         && path.as_ref().is_some_and(|p| p.mount.read_only)
         && matches!(
@@ -189,11 +185,7 @@ fn do_access(t: &Task, dirfd: i32, path_addr: u64, mode: u32, flags: u32) -> Sys
     {
         return Err(Errno::EROFS);
     }
-    if permitted(&t.creds, &a, mode, flags & AT_EACCESS == 0) {
-        Ok(0)
-    } else {
-        Err(Errno::EACCES)
-    }
+    Ok(0)
 }
 
 pub fn access(t: &mut Task, a: &[u64; 6]) -> SysResult {
@@ -241,17 +233,23 @@ fn set_attr(path: Option<&Path>, inode: &InodeRef, req: &SetAttr) -> SysResult {
     Ok(0)
 }
 
-fn chmod_req(mode: u64) -> SetAttr {
-    SetAttr {
-        mode: Some(mode as u32 & 0o7777),
-        ..SetAttr::default()
+/// chmod: the owner or CAP_FOWNER only (see `perm::chmod_mode`).
+fn do_chmod(t: &Task, path: Option<&Path>, inode: &InodeRef, mode: u64) -> SysResult {
+    if path.is_some_and(|p| p.mount.read_only) {
+        return Err(Errno::EROFS);
     }
+    let mode = perm::chmod_mode(&t.creds, &inode.attr()?, mode as u32)?;
+    let req = SetAttr {
+        mode: Some(mode),
+        ..SetAttr::default()
+    };
+    set_attr(path, inode, &req)
 }
 
 pub fn chmod(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    set_attr(Some(&p), &p.dentry.inode, &chmod_req(a[1]))
+    do_chmod(t, Some(&p), &p.dentry.inode, a[1])
 }
 
 pub fn fchmod(t: &mut Task, a: &[u64; 6]) -> SysResult {
@@ -259,52 +257,51 @@ pub fn fchmod(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if f.is_path_only() {
         return Err(Errno::EBADF);
     }
-    set_attr(f.path.as_ref(), &f.inode, &chmod_req(a[1]))
+    do_chmod(t, f.path.as_ref(), &f.inode, a[1])
 }
 
 pub fn fchmodat(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let path = read_path(t, a[1])?;
     let p = t.resolve_at(fd_arg(a[0]), &path, true)?;
-    set_attr(Some(&p), &p.dentry.inode, &chmod_req(a[2]))
+    do_chmod(t, Some(&p), &p.dentry.inode, a[2])
 }
 
-fn chown_req(uid: u64, gid: u64) -> SetAttr {
+/// chown: who may change what and which set-id bits go, as
+/// `perm::chown_check` says; -1 leaves an id alone.
+fn do_chown(t: &Task, path: Option<&Path>, inode: &InodeRef, uid: u64, gid: u64) -> SysResult {
+    if path.is_some_and(|p| p.mount.read_only) {
+        return Err(Errno::EROFS);
+    }
     let id = |v: u64| (v as u32 != u32::MAX).then_some(v as u32);
-    SetAttr {
-        uid: id(uid),
-        gid: id(gid),
+    let (uid, gid) = (id(uid), id(gid));
+    let mode = perm::chown_check(&t.creds, &inode.attr()?, uid, gid)?;
+    let req = SetAttr {
+        uid,
+        gid,
+        mode,
         ..SetAttr::default()
-    }
-}
-
-fn check_chown(t: &Task) -> Result<(), Errno> {
-    if !t.creds.has_cap(crate::kernel::task_caps::CAP_CHOWN) {
-        return Err(Errno::EPERM);
-    }
-    Ok(())
+    };
+    set_attr(path, inode, &req)
 }
 
 pub fn chown(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    check_chown(t)?;
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    set_attr(Some(&p), &p.dentry.inode, &chown_req(a[1], a[2]))
+    do_chown(t, Some(&p), &p.dentry.inode, a[1], a[2])
 }
 
 pub fn lchown(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    check_chown(t)?;
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, false)?;
-    set_attr(Some(&p), &p.dentry.inode, &chown_req(a[1], a[2]))
+    do_chown(t, Some(&p), &p.dentry.inode, a[1], a[2])
 }
 
 pub fn fchown(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    check_chown(t)?;
     let f = t.files.get(fd_arg(a[0]))?;
     if f.is_path_only() {
         return Err(Errno::EBADF);
     }
-    set_attr(f.path.as_ref(), &f.inode, &chown_req(a[1], a[2]))
+    do_chown(t, f.path.as_ref(), &f.inode, a[1], a[2])
 }
 
 pub fn fchownat(t: &mut Task, a: &[u64; 6]) -> SysResult {
@@ -312,9 +309,8 @@ pub fn fchownat(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    check_chown(t)?;
     let (inode, path) = resolve_stat_target(t, fd_arg(a[0]), a[1], flags)?;
-    set_attr(path.as_ref(), &inode, &chown_req(a[2], a[3]))
+    do_chown(t, path.as_ref(), &inode, a[2], a[3])
 }
 
 fn time_set(ts: &Timespec) -> Result<Option<TimeSet>, Errno> {
@@ -359,6 +355,13 @@ pub fn utimensat(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if req.atime.is_none() && req.mtime.is_none() {
         return Ok(0);
     }
+    if path.as_ref().is_some_and(|p| p.mount.read_only) {
+        return Err(Errno::EROFS);
+    }
+    // Both "now" (times NULL or two UTIME_NOW) is a touch: write
+    // permission is enough.
+    let touch = req.atime == Some(TimeSet::Now) && req.mtime == Some(TimeSet::Now);
+    perm::may_set_times(&t.creds, &inode.attr()?, touch)?;
     set_attr(path.as_ref(), &inode, &req)
 }
 

@@ -10,6 +10,7 @@ mod file;
 mod inode;
 mod mount;
 mod path;
+pub mod perm;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -2,9 +2,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use syscalls::consts::{RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV};
 use syscalls::Errno;
 
-use super::{Dentry, FileType, Mount, MountNamespace};
+use super::{perm, Dentry, FileType, Mount, MountNamespace};
+use crate::kernel::Creds;
 
 /// Longest path the kernel accepts, including the NUL.
 pub const PATH_MAX: usize = 4096;
@@ -89,12 +91,18 @@ impl FsContext {
     }
 }
 
-/// One path resolution: the namespace, the task's root, and where relative
-/// paths start.
+/// One path resolution: the namespace, the task's root, where relative
+/// paths start, whose permissions it walks with, and openat2's RESOLVE_*
+/// restrictions (0 for every other call).
 pub struct Lookup<'a> {
     pub ns: &'a MountNamespace,
     pub root: Path,
     pub start: Path,
+    /// Every directory walked through needs search permission for these.
+    pub creds: &'a Creds,
+    /// RESOLVE_NO_XDEV, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH,
+    /// RESOLVE_IN_ROOT (for both of which `root` is the starting point).
+    pub resolve: u64,
 }
 
 /// Result of resolving all but the last component (for create, unlink, ...).
@@ -112,7 +120,40 @@ impl<'a> Lookup<'a> {
     /// component is followed.
     pub fn resolve(&self, path: &[u8], follow: bool) -> Result<Path, Errno> {
         let mut links = 0;
-        self.walk(self.start.clone(), path, follow, &mut links)
+        self.walk(self.start.clone(), path, follow, &mut links, false)
+    }
+
+    /// Following one more symlink: refused under RESOLVE_NO_SYMLINKS
+    /// (ELOOP), counted against MAX_SYMLINKS.
+    pub fn follow_link(&self, links: &mut u32) -> Result<(), Errno> {
+        if self.resolve & RESOLVE_NO_SYMLINKS != 0 {
+            return Err(Errno::ELOOP);
+        }
+        *links += 1;
+        if *links > MAX_SYMLINKS {
+            return Err(Errno::ELOOP);
+        }
+        Ok(())
+    }
+
+    /// Search permission on directory `dir`, needed to look anything up in it.
+    pub fn may_search(&self, dir: &Path) -> Result<(), Errno> {
+        perm::may_search(self.creds, &*dir.dentry.inode)
+    }
+
+    /// Where an absolute path (or symlink target) starts: the root, unless
+    /// RESOLVE_BENEATH forbids it (EXDEV), or RESOLVE_NO_XDEV and a symlink
+    /// would jump to another mount.
+    fn jump_root(&self, from: Option<&Path>) -> Result<Path, Errno> {
+        if self.resolve & RESOLVE_BENEATH != 0 {
+            return Err(Errno::EXDEV);
+        }
+        if self.resolve & RESOLVE_NO_XDEV != 0
+            && from.is_some_and(|p| !Arc::ptr_eq(&p.mount, &self.root.mount))
+        {
+            return Err(Errno::EXDEV);
+        }
+        Ok(self.root.clone())
     }
 
     /// Resolves every component of `path` but the last.
@@ -125,7 +166,7 @@ impl<'a> Lookup<'a> {
         if trimmed == b"/" {
             // The root itself: callers see name "/" and refuse.
             return Ok(Parent {
-                dir: self.root.clone(),
+                dir: self.jump_root(None)?,
                 name: b"/".to_vec(),
                 trailing_slash,
             });
@@ -141,11 +182,13 @@ impl<'a> Lookup<'a> {
         let dir = if dir_part.is_empty() {
             self.start.clone()
         } else {
-            self.walk(self.start.clone(), dir_part, true, &mut links)?
+            self.walk(self.start.clone(), dir_part, true, &mut links, false)?
         };
         if !dir.is_dir() {
             return Err(Errno::ENOTDIR);
         }
+        // The last component is looked up in `dir` too.
+        self.may_search(&dir)?;
         Ok(Parent {
             dir,
             name: name.to_vec(),
@@ -153,38 +196,41 @@ impl<'a> Lookup<'a> {
         })
     }
 
+    /// Walks `path` from `start`; `from_link` says it is a symlink's target.
     fn walk(
         &self,
         start: Path,
         path: &[u8],
         follow_last: bool,
         links: &mut u32,
+        from_link: bool,
     ) -> Result<Path, Errno> {
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
         let mut cur = if path[0] == b'/' {
-            self.root.clone()
+            self.jump_root(from_link.then_some(&start))?
         } else {
             start
         };
         let must_be_dir = path.ends_with(b"/");
-        let comps: Vec<&[u8]> = path
+        let mut comps = path
             .split(|&c| c == b'/')
             .filter(|c| !c.is_empty())
-            .collect();
-        for (i, comp) in comps.iter().enumerate() {
-            let last = i + 1 == comps.len();
+            .peekable();
+        while let Some(comp) = comps.next() {
+            let last = comps.peek().is_none();
             if !cur.is_dir() {
                 return Err(Errno::ENOTDIR);
             }
             if comp.len() > NAME_MAX {
                 return Err(Errno::ENAMETOOLONG);
             }
-            match *comp {
+            self.may_search(&cur)?;
+            match comp {
                 b"." => continue,
                 b".." => {
-                    cur = self.parent_of(&cur);
+                    cur = self.parent_of(&cur)?;
                     continue;
                 }
                 _ => {}
@@ -195,21 +241,21 @@ impl<'a> Lookup<'a> {
                 dentry: child,
             };
             while let Some(m) = self.ns.mounted_at(&next) {
+                if self.resolve & RESOLVE_NO_XDEV != 0 {
+                    return Err(Errno::EXDEV);
+                }
                 next = Path {
                     dentry: m.root.clone(),
                     mount: m,
                 };
             }
             if next.file_type() == FileType::Symlink && (!last || follow_last || must_be_dir) {
-                *links += 1;
-                if *links > MAX_SYMLINKS {
-                    return Err(Errno::ELOOP);
-                }
+                self.follow_link(links)?;
                 let target = next.dentry.inode.readlink()?;
                 if target.is_empty() {
                     return Err(Errno::ENOENT);
                 }
-                next = self.walk(cur.clone(), &target, true, links)?;
+                next = self.walk(cur.clone(), &target, true, links, true)?;
             }
             cur = next;
         }
@@ -219,32 +265,40 @@ impl<'a> Lookup<'a> {
         Ok(cur)
     }
 
-    /// "..": stays at the task's root, climbs out of mounts.
-    fn parent_of(&self, p: &Path) -> Path {
+    /// "..": stays at the task's root, climbs out of mounts. Under
+    /// RESOLVE_BENEATH, ".." of the starting point is EXDEV; under
+    /// RESOLVE_NO_XDEV, so is climbing out of a mount.
+    fn parent_of(&self, p: &Path) -> Result<Path, Errno> {
         let mut p = p.clone();
         loop {
             if p.same(&self.root) {
-                return p;
+                if self.resolve & RESOLVE_BENEATH != 0 {
+                    return Err(Errno::EXDEV);
+                }
+                return Ok(p);
             }
             if Arc::ptr_eq(&p.dentry, &p.mount.root) {
                 match &p.mount.parent {
                     Some((m, d)) => {
+                        if self.resolve & RESOLVE_NO_XDEV != 0 {
+                            return Err(Errno::EXDEV);
+                        }
                         p = Path {
                             mount: m.clone(),
                             dentry: d.clone(),
                         };
                         continue;
                     }
-                    None => return p,
+                    None => return Ok(p),
                 }
             }
-            return match p.dentry.parent() {
+            return Ok(match p.dentry.parent() {
                 Some(d) => Path {
                     mount: p.mount.clone(),
                     dentry: d,
                 },
                 None => p,
-            };
+            });
         }
     }
 
