@@ -10,7 +10,7 @@
 //! (the `Rlopen` extension): reads and writes then go straight to it.
 
 use std::any::Any;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
 use gofer::client::{Client, Fid};
@@ -377,6 +377,34 @@ impl FileOps for GoferFile {
 
     fn fsync(&self, _file: &File) -> Result<(), Errno> {
         self.inode.client().fsync(self.fid).map_err(errno)
+    }
+
+    fn allocate(&self, _file: &File, mode: u32, off: u64, len: u64) -> Result<(), Errno> {
+        // Only through the donated host fd: 9P has no fallocate.
+        let fd = self.host_fd.as_ref().ok_or(Errno::EOPNOTSUPP)?;
+        self.inode.invalidate();
+        let mode = nix::fcntl::FallocateFlags::from_bits_retain(mode as i32);
+        loop {
+            match nix::fcntl::fallocate(fd.as_raw_fd(), mode, off as i64, len as i64) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                r => return r.map_err(super::host::host_errno),
+            }
+        }
+    }
+
+    fn seek_hole_data(&self, _file: &File, off: u64, whence: u32) -> Option<Result<u64, Errno>> {
+        // Reads and writes are positional, so moving the host offset is harmless.
+        let fd = self.host_fd.as_ref()?;
+        let w = if whence == SEEK_DATA {
+            nix::unistd::Whence::SeekData
+        } else {
+            nix::unistd::Whence::SeekHole
+        };
+        Some(
+            nix::unistd::lseek(fd.as_raw_fd(), off as i64, w)
+                .map(|o| o as u64)
+                .map_err(super::host::host_errno),
+        )
     }
 }
 
