@@ -194,11 +194,18 @@ pub const SEEK_HOLE: u32 = 4;
 // fallocate(2) modes (`linux/falloc.h`).
 pub const FALLOC_FL_KEEP_SIZE: u32 = 0x01;
 pub const FALLOC_FL_PUNCH_HOLE: u32 = 0x02;
-pub const FALLOC_FL_NO_HIDE_STALE: u32 = 0x04;
 pub const FALLOC_FL_COLLAPSE_RANGE: u32 = 0x08;
 pub const FALLOC_FL_ZERO_RANGE: u32 = 0x10;
 pub const FALLOC_FL_INSERT_RANGE: u32 = 0x20;
 pub const FALLOC_FL_UNSHARE_RANGE: u32 = 0x40;
+pub const FALLOC_FL_WRITE_ZEROES: u32 = 0x80;
+/// The operations, one of which (or none: allocate) a call names.
+pub const FALLOC_FL_MODE_MASK: u32 = FALLOC_FL_PUNCH_HOLE
+    | FALLOC_FL_COLLAPSE_RANGE
+    | FALLOC_FL_ZERO_RANGE
+    | FALLOC_FL_INSERT_RANGE
+    | FALLOC_FL_UNSHARE_RANGE
+    | FALLOC_FL_WRITE_ZEROES;
 
 // splice(2), tee(2), vmsplice(2) flags.
 pub const SPLICE_F_MOVE: u32 = 0x01;

@@ -870,6 +870,13 @@ impl TmpfsFile {
     }
 
     fn allocate_range(&self, mode: u32, off: u64, len: u64) -> Result<(), Errno> {
+        if !matches!(
+            mode & FALLOC_FL_MODE_MASK,
+            0 | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE
+        ) {
+            // Collapse, insert, unshare, write-zeroes.
+            return Err(Errno::EOPNOTSUPP);
+        }
         let end = off.checked_add(len).ok_or(Errno::EFBIG)?;
         if end > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);

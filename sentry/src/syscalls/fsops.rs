@@ -29,29 +29,17 @@ pub fn fallocate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if off < 0 || len <= 0 {
         return Err(Errno::EINVAL);
     }
-    let known = FALLOC_FL_KEEP_SIZE
-        | FALLOC_FL_PUNCH_HOLE
-        | FALLOC_FL_NO_HIDE_STALE
-        | FALLOC_FL_COLLAPSE_RANGE
-        | FALLOC_FL_ZERO_RANGE
-        | FALLOC_FL_INSERT_RANGE
-        | FALLOC_FL_UNSHARE_RANGE;
-    if mode & !known != 0 {
+    // Linux 6.11+: one operation per call, KEEP_SIZE where it means something.
+    let op = mode & FALLOC_FL_MODE_MASK;
+    if mode & !(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE) != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
-    let punch = mode & FALLOC_FL_PUNCH_HOLE != 0;
-    if punch && (mode & FALLOC_FL_ZERO_RANGE != 0 || mode & FALLOC_FL_KEEP_SIZE == 0) {
-        return Err(Errno::EINVAL);
-    }
-    for alone in [FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE] {
-        if mode & alone != 0 && mode != alone {
-            return Err(Errno::EINVAL);
-        }
-    }
-    if mode & FALLOC_FL_UNSHARE_RANGE != 0
-        && mode & !(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE) != 0
-    {
-        return Err(Errno::EINVAL);
+    let keep = mode & FALLOC_FL_KEEP_SIZE != 0;
+    match op {
+        0 | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_ZERO_RANGE => {}
+        FALLOC_FL_PUNCH_HOLE if keep => {}
+        FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_WRITE_ZEROES if !keep => {}
+        _ => return Err(Errno::EOPNOTSUPP),
     }
     if !f.writable() {
         return Err(Errno::EBADF);
@@ -65,15 +53,6 @@ pub fn fallocate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     // Past MAX_LFS_FILESIZE (i64::MAX): the sum overflows.
     if off.checked_add(len).is_none() {
         return Err(Errno::EFBIG);
-    }
-    if mode & (FALLOC_FL_NO_HIDE_STALE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE) != 0 {
-        return Err(Errno::EOPNOTSUPP);
-    }
-    if mode & FALLOC_FL_UNSHARE_RANGE != 0 {
-        // Nothing is shared copy-on-write here: allocating is all it asks.
-        f.ops
-            .allocate(&f, mode & FALLOC_FL_KEEP_SIZE, off as u64, len as u64)?;
-        return Ok(0);
     }
     f.ops.allocate(&f, mode, off as u64, len as u64)?;
     Ok(0)
