@@ -283,9 +283,23 @@ impl Inode for GoferInode {
         self.child(name)
     }
 
+    fn mknod(&self, name: &[u8], ty: FileType, mode: u32, owner: Owner) -> Result<InodeRef, Errno> {
+        match ty {
+            FileType::Regular => self.create(name, mode, owner),
+            // 9P2000.L's Tmknod is not served: no FIFOs or sockets on the host.
+            _ => Err(Errno::EPERM),
+        }
+    }
+
     fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {
         let t = self.peer(target)?;
-        self.client().link(self.fid, t.fid, name).map_err(errno)?;
+        self.client()
+            .link(self.fid, t.fid, name)
+            .map_err(|e| match errno(e) {
+                // The file was unlinked: as Linux says for a file with no links.
+                e if e == Errno::ESTALE => Errno::ENOENT,
+                e => e,
+            })?;
         t.invalidate();
         self.invalidate();
         Ok(())
