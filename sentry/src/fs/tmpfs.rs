@@ -976,3 +976,64 @@ impl Drop for TmpfsInode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> (Arc<MemoryFile>, TmpfsFile) {
+        let mf = Arc::new(MemoryFile::new().expect("memory file"));
+        let root = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        let f = root.create(b"f", 0o644, Owner::default()).expect("create");
+        let inode = f
+            .as_any()
+            .downcast_ref::<TmpfsInode>()
+            .and_then(|i| i.me.upgrade())
+            .expect("a tmpfs inode");
+        (mf, TmpfsFile { inode })
+    }
+
+    #[test]
+    fn punch_hole_frees_pages_and_seek_sees_it() {
+        let (mf, f) = file();
+        f.allocate_range(0, 0, 3 * PAGE).expect("allocate");
+        assert_eq!(f.inode.attr().expect("attr").size, 3 * PAGE);
+        assert_eq!(mf.used_bytes(), 3 * PAGE);
+        f.allocate_range(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PAGE, PAGE)
+            .expect("punch");
+        assert_eq!(mf.used_bytes(), 2 * PAGE);
+        assert_eq!(f.inode.attr().expect("attr").blocks, 2 * PAGE / 512);
+        assert_eq!(f.hole_or_data(0, SEEK_HOLE), Some(Ok(PAGE)));
+        assert_eq!(f.hole_or_data(PAGE, SEEK_DATA), Some(Ok(2 * PAGE)));
+        assert_eq!(f.hole_or_data(3 * PAGE, SEEK_DATA), Some(Err(Errno::ENXIO)));
+    }
+
+    #[test]
+    fn keep_size_allocates_without_growing() {
+        let (mf, f) = file();
+        f.allocate_range(FALLOC_FL_KEEP_SIZE, 0, 2 * PAGE)
+            .expect("allocate");
+        assert_eq!(f.inode.attr().expect("attr").size, 0);
+        assert_eq!(mf.used_bytes(), 2 * PAGE);
+        assert_eq!(
+            f.allocate_range(FALLOC_FL_COLLAPSE_RANGE, 0, PAGE),
+            Err(Errno::EOPNOTSUPP)
+        );
+    }
+
+    #[test]
+    fn tmpfile_links_once_unless_exclusive() {
+        let mf = Arc::new(MemoryFile::new().expect("memory file"));
+        let root = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        let t = root
+            .tmpfile(0o600, Owner::default(), true)
+            .expect("tmpfile");
+        assert_eq!(t.attr().expect("attr").nlink, 0);
+        root.link(b"a", &t).expect("first link");
+        assert_eq!(t.attr().expect("attr").nlink, 1);
+        let x = root
+            .tmpfile(0o600, Owner::default(), false)
+            .expect("tmpfile");
+        assert_eq!(root.link(b"b", &x), Err(Errno::ENOENT));
+    }
+}
