@@ -544,6 +544,7 @@ TEST(tmpfile_then_linkat)
 	CHECK(S_ISREG(st.st_mode));
 	CHECK_EQ(st.st_nlink, 0);
 	CHECK_EQ(st.st_mode & 07777, 0600);
+	CHECK_EQ(fcntl(fd, F_GETFL) & (O_TMPFILE | O_ACCMODE), O_TMPFILE | O_RDWR);
 	/* Nameless: the directory stays empty. */
 	d = opendir(".");
 	CHECK(d != NULL);

@@ -6,7 +6,7 @@ use syscalls::consts::*;
 use syscalls::types::Timeval;
 use syscalls::Errno;
 
-use super::file::{open_resolved, owner};
+use super::file::owner;
 use super::{fd_arg, read_path, SysResult};
 use crate::kernel::Task;
 use crate::vfs::{File, FileType, Path, SetAttr, Time, TimeSet};
@@ -260,7 +260,18 @@ pub(crate) fn open_tmpfile(
         mount: dir.mount.clone(),
         dentry: dir.dentry.unnamed(inode),
     };
-    open_resolved(p, flags & !(O_TMPFILE | O_EXCL | O_TRUNC))
+    let ops = p
+        .dentry
+        .inode
+        .clone()
+        .open(flags & !(O_TMPFILE | O_EXCL | O_TRUNC))?;
+    // F_GETFL shows O_TMPFILE, as on Linux.
+    Ok(File::new(
+        ops,
+        p.dentry.inode.clone(),
+        Some(p),
+        flags | O_LARGEFILE,
+    ))
 }
 
 /// The old `struct linux_dirent`: d_ino, d_off, d_reclen, the name, and
