@@ -457,6 +457,7 @@ static void chroot_nobody(void *arg)
 {
 	(void)arg;
 	become_nobody();
+	CHECK_ERRNO(chroot("locked"), EACCES);
 	CHECK_ERRNO(chroot("."), EPERM);
 }
 
@@ -466,6 +467,7 @@ TEST(chroot_errors)
 	CHECK_ERRNO(chroot("file"), ENOTDIR);
 	CHECK_ERRNO(chroot("missing"), ENOENT);
 	CHECK_ERRNO(chroot(""), ENOENT);
+	CHECK_OK(mkdir("locked", 0700));
 	CHECK_CHILD(chroot_nobody, NULL);
 }
 

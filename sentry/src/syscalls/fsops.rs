@@ -176,7 +176,7 @@ pub fn chroot(t: &mut Task, a: &[u64; 6]) -> SysResult {
         return Err(Errno::ENOTDIR);
     }
     let attr = p.dentry.inode.attr()?;
-    if !super::stat::permitted(&t.creds, &attr, 1, false) {
+    if !super::stat::permitted(&t.creds, &attr, X_OK, false) {
         return Err(Errno::EACCES);
     }
     if !t.creds.has_cap(CAP_SYS_CHROOT) {
