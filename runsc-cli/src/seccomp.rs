@@ -20,7 +20,10 @@ const SENTRY: &[Rule] = &[
     (libc::SYS_writev, "vectored host I/O, logs"),
     (libc::SYS_pread64, "donated gofer files"),
     (libc::SYS_pwrite64, "donated gofer files (--overlay=none)"),
-    (libc::SYS_lseek, "host stdio offsets"),
+    (
+        libc::SYS_lseek,
+        "host stdio offsets, SEEK_DATA/SEEK_HOLE of donated files",
+    ),
     (libc::SYS_close, "donated files, fids"),
     (libc::SYS_fstat, "host stdio attributes"),
     (libc::SYS_newfstatat, "fstat via fstatat(AT_EMPTY_PATH)"),
@@ -41,7 +44,10 @@ const SENTRY: &[Rule] = &[
     (libc::SYS_madvise, "sentry heap"),
     (libc::SYS_brk, "sentry heap"),
     (libc::SYS_ftruncate, "growing the memory file"),
-    (libc::SYS_fallocate, "releasing memory-file pages"),
+    (
+        libc::SYS_fallocate,
+        "releasing memory-file pages, fallocate of donated files",
+    ),
     (libc::SYS_futex, "sentry locks and thread joins"),
     (libc::SYS_clone, "task threads"),
     (libc::SYS_clone3, "task threads"),

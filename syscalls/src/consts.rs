@@ -199,6 +199,47 @@ pub const SEEK_END: u32 = 2;
 pub const SEEK_DATA: u32 = 3;
 pub const SEEK_HOLE: u32 = 4;
 
+// fallocate(2) modes (`linux/falloc.h`).
+pub const FALLOC_FL_KEEP_SIZE: u32 = 0x01;
+pub const FALLOC_FL_PUNCH_HOLE: u32 = 0x02;
+pub const FALLOC_FL_COLLAPSE_RANGE: u32 = 0x08;
+pub const FALLOC_FL_ZERO_RANGE: u32 = 0x10;
+pub const FALLOC_FL_INSERT_RANGE: u32 = 0x20;
+pub const FALLOC_FL_UNSHARE_RANGE: u32 = 0x40;
+pub const FALLOC_FL_WRITE_ZEROES: u32 = 0x80;
+/// The operations, one of which (or none: allocate) a call names.
+pub const FALLOC_FL_MODE_MASK: u32 = FALLOC_FL_PUNCH_HOLE
+    | FALLOC_FL_COLLAPSE_RANGE
+    | FALLOC_FL_ZERO_RANGE
+    | FALLOC_FL_INSERT_RANGE
+    | FALLOC_FL_UNSHARE_RANGE
+    | FALLOC_FL_WRITE_ZEROES;
+
+// splice(2), tee(2), vmsplice(2) flags.
+pub const SPLICE_F_MOVE: u32 = 0x01;
+pub const SPLICE_F_NONBLOCK: u32 = 0x02;
+pub const SPLICE_F_MORE: u32 = 0x04;
+pub const SPLICE_F_GIFT: u32 = 0x08;
+
+// close_range(2) flags.
+pub const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
+pub const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+
+// preadv2(2)/pwritev2(2) flags.
+pub const RWF_HIPRI: u32 = 0x01;
+pub const RWF_DSYNC: u32 = 0x02;
+pub const RWF_SYNC: u32 = 0x04;
+pub const RWF_NOWAIT: u32 = 0x08;
+pub const RWF_APPEND: u32 = 0x10;
+
+// sync_file_range(2) flags.
+pub const SYNC_FILE_RANGE_WAIT_BEFORE: u32 = 1;
+pub const SYNC_FILE_RANGE_WRITE: u32 = 2;
+pub const SYNC_FILE_RANGE_WAIT_AFTER: u32 = 4;
+
+/// posix_fadvise(2) advice: POSIX_FADV_NORMAL (0) to POSIX_FADV_NOREUSE (5).
+pub const POSIX_FADV_MAX: u32 = 5;
+
 // ---------------------------------------------------------------------------
 // Memory (`asm-generic/mman-common.h`, `asm/mman.h`, `linux/mman.h`).
 

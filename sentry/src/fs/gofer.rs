@@ -10,7 +10,7 @@
 //! (the `Rlopen` extension): reads and writes then go straight to it.
 
 use std::any::Any;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
 use gofer::client::{Client, Fid};
@@ -283,9 +283,23 @@ impl Inode for GoferInode {
         self.child(name)
     }
 
+    fn mknod(&self, name: &[u8], ty: FileType, mode: u32, owner: Owner) -> Result<InodeRef, Errno> {
+        match ty {
+            FileType::Regular => self.create(name, mode, owner),
+            // 9P2000.L's Tmknod is not served: no FIFOs or sockets on the host.
+            _ => Err(Errno::EPERM),
+        }
+    }
+
     fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {
         let t = self.peer(target)?;
-        self.client().link(self.fid, t.fid, name).map_err(errno)?;
+        self.client()
+            .link(self.fid, t.fid, name)
+            .map_err(|e| match errno(e) {
+                // The file was unlinked: as Linux says for a file with no links.
+                e if e == Errno::ESTALE => Errno::ENOENT,
+                e => e,
+            })?;
         t.invalidate();
         self.invalidate();
         Ok(())
@@ -377,6 +391,34 @@ impl FileOps for GoferFile {
 
     fn fsync(&self, _file: &File) -> Result<(), Errno> {
         self.inode.client().fsync(self.fid).map_err(errno)
+    }
+
+    fn allocate(&self, _file: &File, mode: u32, off: u64, len: u64) -> Result<(), Errno> {
+        // Only through the donated host fd: 9P has no fallocate.
+        let fd = self.host_fd.as_ref().ok_or(Errno::EOPNOTSUPP)?;
+        self.inode.invalidate();
+        let mode = nix::fcntl::FallocateFlags::from_bits_retain(mode as i32);
+        loop {
+            match nix::fcntl::fallocate(fd.as_raw_fd(), mode, off as i64, len as i64) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                r => return r.map_err(super::host::host_errno),
+            }
+        }
+    }
+
+    fn seek_hole_data(&self, _file: &File, off: u64, whence: u32) -> Option<Result<u64, Errno>> {
+        // Reads and writes are positional, so moving the host offset is harmless.
+        let fd = self.host_fd.as_ref()?;
+        let w = if whence == SEEK_DATA {
+            nix::unistd::Whence::SeekData
+        } else {
+            nix::unistd::Whence::SeekHole
+        };
+        Some(
+            nix::unistd::lseek(fd.as_raw_fd(), off as i64, w)
+                .map(|o| o as u64)
+                .map_err(super::host::host_errno),
+        )
     }
 }
 

@@ -398,6 +398,19 @@ impl Inode for OverlayInode {
         self.create_with(name, |pu| pu.symlink(name, target, owner))
     }
 
+    fn mknod(&self, name: &[u8], ty: FileType, mode: u32, owner: Owner) -> Result<InodeRef, Errno> {
+        self.create_with(name, |pu| pu.mknod(name, ty, mode, owner))
+    }
+
+    fn tmpfile(&self, mode: u32, owner: Owner, linkable: bool) -> Result<InodeRef, Errno> {
+        if self.ty != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        let u = self.copy_up()?.tmpfile(mode, owner, linkable)?;
+        // Not among the children: it has no name until linkat gives one.
+        Ok(OverlayInode::new(&self.fs, Some(self.this()), b"", Some(u), None)? as InodeRef)
+    }
+
     fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {
         let t = self.peer(target)?;
         if t.ty == FileType::Directory {

@@ -29,6 +29,10 @@ struct State {
     buf: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// Opens of each end so far: a FIFO opener waits for the other count to
+    /// move.
+    reader_opens: u64,
+    writer_opens: u64,
     /// Tasks sleeping on this pipe (reading, writing, polling).
     waiters: Vec<Weak<TaskShared>>,
 }
@@ -59,6 +63,88 @@ impl Pipe {
         if !s.waiters.iter().any(|w| w.as_ptr() == Arc::as_ptr(t)) {
             s.waiters.push(Arc::downgrade(t));
         }
+    }
+
+    /// Sleeps until `ready` holds, or the task is interrupted.
+    fn wait(&self, ready: impl FnMut() -> bool) -> Result<(), Errno> {
+        let mut ready = ready;
+        let Some(me) = current_task() else {
+            return Err(Errno::EAGAIN);
+        };
+        self.add_waiter(&me);
+        me.blocker
+            .wait_until(None, || ready().then_some(()))
+            .map_err(|_| Errno::ERESTARTSYS)
+    }
+
+    /// Waits until the pipe holds data (true) or has no writers (false).
+    pub fn wait_data(&self, nonblock: bool) -> Result<bool, Errno> {
+        loop {
+            {
+                let s = self.lock();
+                if !s.buf.is_empty() {
+                    return Ok(true);
+                }
+                if s.writers == 0 {
+                    return Ok(false);
+                }
+            }
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            self.wait(|| {
+                let s = self.lock();
+                !s.buf.is_empty() || s.writers == 0
+            })?;
+        }
+    }
+
+    /// Waits until the pipe has room, returning how much; EPIPE (and
+    /// SIGPIPE) without readers.
+    pub fn wait_room(&self, nonblock: bool) -> Result<usize, Errno> {
+        loop {
+            {
+                let s = self.lock();
+                if s.readers == 0 {
+                    drop(s);
+                    crate::kernel::raise_sigpipe();
+                    return Err(Errno::EPIPE);
+                }
+                if s.buf.len() < PIPE_CAPACITY {
+                    return Ok(PIPE_CAPACITY - s.buf.len());
+                }
+            }
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            self.wait(|| {
+                let s = self.lock();
+                s.readers == 0 || s.buf.len() < PIPE_CAPACITY
+            })?;
+        }
+    }
+
+    /// Up to `max` bytes from the front of the buffer, left in place.
+    pub fn peek(&self, max: usize) -> Vec<u8> {
+        let s = self.lock();
+        let n = max.min(s.buf.len());
+        s.buf.range(..n).copied().collect()
+    }
+
+    /// Removes up to `n` bytes from the front of the buffer.
+    pub fn take(&self, n: usize) -> Vec<u8> {
+        let mut s = self.lock();
+        let n = n.min(s.buf.len());
+        let v: Vec<u8> = s.buf.drain(..n).collect();
+        Pipe::wake_all(&mut s);
+        v
+    }
+
+    /// Appends `data` (the caller made sure there was room).
+    pub fn push(&self, data: &[u8]) {
+        let mut s = self.lock();
+        s.buf.extend(data);
+        Pipe::wake_all(&mut s);
     }
 
     /// poll(2) events for an end.
@@ -106,6 +192,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
     let r = File::new(
         Box::new(PipeEnd {
             pipe: pipe.clone(),
+            read: true,
             write: false,
         }),
         inode.clone(),
@@ -113,7 +200,11 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
         O_RDONLY | keep,
     );
     let w = File::new(
-        Box::new(PipeEnd { pipe, write: true }),
+        Box::new(PipeEnd {
+            pipe,
+            read: false,
+            write: true,
+        }),
         inode,
         None,
         O_WRONLY | keep,
@@ -161,28 +252,114 @@ impl Inode for PipeInode {
     }
 }
 
+/// A named pipe's buffer, shared by everyone who opens the FIFO.
+pub struct Fifo {
+    pipe: Arc<Pipe>,
+}
+
+impl Fifo {
+    pub fn new() -> Fifo {
+        static INO: AtomicU64 = AtomicU64::new(1 << 32);
+        let inode = Arc::new(PipeInode {
+            ino: INO.fetch_add(1, Ordering::Relaxed),
+            dev: *PIPEFS_DEV,
+            owner: Owner::default(),
+            created: Time::now(),
+        });
+        Fifo {
+            pipe: Arc::new(Pipe {
+                state: Mutex::new(State::default()),
+                inode,
+            }),
+        }
+    }
+
+    /// Opens an end with Linux's rules: a reader waits for a writer and a
+    /// writer for a reader (ENXIO when it may not wait); O_RDWR never waits.
+    pub fn open(&self, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+        let p = &self.pipe;
+        let nonblock = flags & O_NONBLOCK != 0;
+        let (read, write) = match flags & O_ACCMODE {
+            O_RDONLY => (true, false),
+            O_WRONLY => (false, true),
+            O_RDWR => (true, true),
+            _ => return Err(Errno::EINVAL),
+        };
+        let mut s = p.lock();
+        if write && !read && nonblock && s.readers == 0 {
+            return Err(Errno::ENXIO);
+        }
+        if read {
+            s.readers += 1;
+            s.reader_opens += 1;
+        }
+        if write {
+            s.writers += 1;
+            s.writer_opens += 1;
+        }
+        Pipe::wake_all(&mut s);
+        let end = PipeEnd {
+            pipe: p.clone(),
+            read,
+            write,
+        };
+        if read && write || nonblock {
+            return Ok(Box::new(end));
+        }
+        let (others, seen) = if read {
+            (s.writers, s.writer_opens)
+        } else {
+            (s.readers, s.reader_opens)
+        };
+        drop(s);
+        if others == 0 {
+            // Dropping `end` on an interrupt undoes the open.
+            p.wait(|| {
+                let s = p.lock();
+                if read {
+                    s.writer_opens != seen
+                } else {
+                    s.reader_opens != seen
+                }
+            })?;
+        }
+        Ok(Box::new(end))
+    }
+}
+
+impl Default for Fifo {
+    fn default() -> Fifo {
+        Fifo::new()
+    }
+}
+
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
+    read: bool,
     write: bool,
 }
 
 impl PipeEnd {
-    /// Sleeps until `ready` holds, or the task is interrupted.
+    pub fn pipe(&self) -> &Arc<Pipe> {
+        &self.pipe
+    }
+
+    pub fn is_read_end(&self) -> bool {
+        self.read
+    }
+
+    pub fn is_write_end(&self) -> bool {
+        self.write
+    }
+
     fn wait(&self, ready: impl FnMut() -> bool) -> Result<(), Errno> {
-        let mut ready = ready;
-        let Some(me) = current_task() else {
-            return Err(Errno::EAGAIN);
-        };
-        self.pipe.add_waiter(&me);
-        me.blocker
-            .wait_until(None, || ready().then_some(()))
-            .map_err(|_| Errno::ERESTARTSYS)
+        self.pipe.wait(ready)
     }
 }
 
 impl FileOps for PipeEnd {
     fn read(&self, file: &File, buf: &mut [u8], _off: u64) -> Result<usize, Errno> {
-        if self.write {
+        if !self.read {
             return Err(Errno::EBADF);
         }
         if buf.is_empty() {
@@ -290,11 +467,20 @@ impl FileOps for PipeEnd {
     }
 
     fn poll(&self, _file: &File, events: i16) -> Option<i16> {
-        Some(self.pipe.readiness(self.write) & (events | POLLERR | POLLHUP))
+        let r = match (self.read, self.write) {
+            (true, true) => self.pipe.readiness(false) | self.pipe.readiness(true),
+            (false, w) => self.pipe.readiness(w),
+            (true, false) => self.pipe.readiness(false),
+        };
+        Some(r & (events | POLLERR | POLLHUP))
     }
 
     fn poll_register(&self, _file: &File, task: &Arc<TaskShared>) {
         self.pipe.add_waiter(task);
+    }
+
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
     }
 }
 
@@ -303,8 +489,13 @@ impl Drop for PipeEnd {
         let mut s = self.pipe.lock();
         if self.write {
             s.writers -= 1;
-        } else {
+        }
+        if self.read {
             s.readers -= 1;
+        }
+        if s.readers == 0 && s.writers == 0 {
+            // A FIFO's data goes with its last opener.
+            s.buf.clear();
         }
         Pipe::wake_all(&mut s);
     }

@@ -6,7 +6,7 @@
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use syscalls::consts::*;
@@ -122,8 +122,10 @@ enum Data {
     File(FileData),
     Dir(DirMap),
     Symlink(Vec<u8>),
-    /// Device nodes, FIFOs, sockets: no data here.
+    /// Device nodes, sockets: no data here.
     Special,
+    /// A named pipe: the buffer its openers share.
+    Fifo(Arc<super::pipe::Fifo>),
 }
 
 struct Meta {
@@ -145,6 +147,8 @@ pub struct TmpfsInode {
     ty: FileType,
     meta: Mutex<Meta>,
     data: Mutex<Data>,
+    /// An O_TMPFILE file linkat may still give a name.
+    linkable: AtomicBool,
 }
 
 impl TmpfsInode {
@@ -174,6 +178,7 @@ impl TmpfsInode {
                 btime: now,
             }),
             data: Mutex::new(data),
+            linkable: AtomicBool::new(false),
         })
     }
 
@@ -264,7 +269,7 @@ impl TmpfsInode {
             Data::File(f) => f.pages.len() as u64 * (PAGE / 512),
             Data::Symlink(t) => (t.len() as u64).div_ceil(4096) * 8,
             Data::Dir(_) => 8,
-            Data::Special => 0,
+            Data::Special | Data::Fifo(_) => 0,
         }
     }
 
@@ -378,6 +383,14 @@ impl Inode for TmpfsInode {
                 super::dev::open_device(rdev)
             }
             FileType::Symlink => Err(Errno::ELOOP),
+            FileType::Fifo => {
+                let fifo = match &*self.data() {
+                    Data::Fifo(f) => f.clone(),
+                    _ => return Err(Errno::ENXIO),
+                };
+                // Opening may wait for the other end: no lock held.
+                fifo.open(flags)
+            }
             _ => Err(Errno::ENXIO),
         }
     }
@@ -455,6 +468,10 @@ impl Inode for TmpfsInode {
             .ok_or(Errno::EXDEV)?;
         if target.ty == FileType::Directory {
             return Err(Errno::EPERM);
+        }
+        if target.meta().nlink == 0 && !target.linkable.swap(false, Ordering::Relaxed) {
+            // Only an O_TMPFILE file without O_EXCL may come back.
+            return Err(Errno::ENOENT);
         }
         let target = target.me.upgrade().ok_or(Errno::ENOENT)?;
         let mut d = self.data();
@@ -648,6 +665,35 @@ impl Inode for TmpfsInode {
         }
     }
 
+    fn mknod(&self, name: &[u8], ty: FileType, mode: u32, owner: Owner) -> Result<InodeRef, Errno> {
+        self.writable_fs()?;
+        let data = match ty {
+            FileType::Regular => Data::File(FileData::default()),
+            FileType::Fifo => Data::Fifo(Arc::new(super::pipe::Fifo::new())),
+            FileType::Socket => Data::Special,
+            _ => return Err(Errno::EPERM),
+        };
+        Ok(self.new_child(name, ty, mode & 0o7777, owner, 0, data)?)
+    }
+
+    fn tmpfile(&self, mode: u32, owner: Owner, linkable: bool) -> Result<InodeRef, Errno> {
+        self.writable_fs()?;
+        if self.ty != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        let f = TmpfsInode::new(
+            &self.fs,
+            FileType::Regular,
+            mode & 0o7777,
+            owner,
+            0,
+            Data::File(FileData::default()),
+        );
+        f.meta().nlink = 0;
+        f.linkable.store(linkable, Ordering::Relaxed);
+        Ok(f)
+    }
+
     fn shares_pages(&self) -> bool {
         self.ty == FileType::Regular
     }
@@ -744,6 +790,14 @@ struct TmpfsFile {
 }
 
 impl FileOps for TmpfsFile {
+    fn allocate(&self, _file: &File, mode: u32, off: u64, len: u64) -> Result<(), Errno> {
+        self.allocate_range(mode, off, len)
+    }
+
+    fn seek_hole_data(&self, _file: &File, off: u64, whence: u32) -> Option<Result<u64, Errno>> {
+        self.hole_or_data(off, whence)
+    }
+
     fn read(&self, _file: &File, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
         let d = self.inode.data();
         let Data::File(f) = &*d else {
@@ -805,6 +859,94 @@ impl FileOps for TmpfsFile {
     }
 }
 
+impl TmpfsFile {
+    fn zero(&self, frame: u64, from: u64, to: u64) {
+        if to > from {
+            self.inode
+                .fs
+                .mf
+                .write(frame + from, &vec![0u8; (to - from) as usize]);
+        }
+    }
+
+    fn allocate_range(&self, mode: u32, off: u64, len: u64) -> Result<(), Errno> {
+        if !matches!(
+            mode & FALLOC_FL_MODE_MASK,
+            0 | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE
+        ) {
+            // Collapse, insert, unshare, write-zeroes.
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let end = off.checked_add(len).ok_or(Errno::EFBIG)?;
+        if end > MAX_FILE_SIZE {
+            return Err(Errno::EFBIG);
+        }
+        {
+            let mut d = self.inode.data();
+            let Data::File(f) = &mut *d else {
+                return Err(Errno::ENODEV);
+            };
+            let mf = &self.inode.fs.mf;
+            let (first, last) = (off / PAGE, end.div_ceil(PAGE));
+            let punch = mode & FALLOC_FL_PUNCH_HOLE != 0;
+            let zero = mode & FALLOC_FL_ZERO_RANGE != 0;
+            for i in first..last {
+                let (lo, hi) = (
+                    off.max(i * PAGE) - i * PAGE,
+                    end.min((i + 1) * PAGE) - i * PAGE,
+                );
+                let whole = lo == 0 && hi == PAGE;
+                match f.pages.get(&i).copied() {
+                    Some(frame) if punch && whole => {
+                        f.pages.remove(&i);
+                        mf.dec_ref(frame, PAGE);
+                    }
+                    Some(frame) if punch || zero => self.zero(frame, lo, hi),
+                    Some(_) => {}
+                    None if punch => {}
+                    None => {
+                        let frame = mf.alloc(PAGE)?;
+                        f.pages.insert(i, frame);
+                    }
+                }
+            }
+            if mode & FALLOC_FL_KEEP_SIZE == 0 {
+                f.size = f.size.max(end);
+            }
+        }
+        let now = Time::now();
+        let mut m = self.inode.meta();
+        m.ctime = now;
+        if mode != 0 && mode != FALLOC_FL_KEEP_SIZE {
+            m.mtime = now;
+        }
+        Ok(())
+    }
+
+    fn hole_or_data(&self, off: u64, whence: u32) -> Option<Result<u64, Errno>> {
+        let d = self.inode.data();
+        let Data::File(f) = &*d else {
+            return Some(Err(Errno::EINVAL));
+        };
+        if off >= f.size {
+            return Some(Err(Errno::ENXIO));
+        }
+        let start = off / PAGE;
+        Some(if whence == SEEK_DATA {
+            match f.pages.range(start..).next() {
+                Some((&i, _)) if i * PAGE < f.size => Ok(off.max(i * PAGE)),
+                _ => Err(Errno::ENXIO),
+            }
+        } else {
+            let mut i = start;
+            while f.pages.contains_key(&i) && i * PAGE < f.size {
+                i += 1;
+            }
+            Ok(off.max(i * PAGE).min(f.size))
+        })
+    }
+}
+
 /// Largest tmpfs file (Linux's MAX_LFS_FILESIZE is larger; the memory file
 /// is the real bound).
 const MAX_FILE_SIZE: u64 = 1 << 40;
@@ -832,5 +974,66 @@ impl Drop for TmpfsInode {
                 self.fs.mf.dec_ref(frame, PAGE);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> (Arc<MemoryFile>, TmpfsFile) {
+        let mf = Arc::new(MemoryFile::new().expect("memory file"));
+        let root = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        let f = root.create(b"f", 0o644, Owner::default()).expect("create");
+        let inode = f
+            .as_any()
+            .downcast_ref::<TmpfsInode>()
+            .and_then(|i| i.me.upgrade())
+            .expect("a tmpfs inode");
+        (mf, TmpfsFile { inode })
+    }
+
+    #[test]
+    fn punch_hole_frees_pages_and_seek_sees_it() {
+        let (mf, f) = file();
+        f.allocate_range(0, 0, 3 * PAGE).expect("allocate");
+        assert_eq!(f.inode.attr().expect("attr").size, 3 * PAGE);
+        assert_eq!(mf.used_bytes(), 3 * PAGE);
+        f.allocate_range(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PAGE, PAGE)
+            .expect("punch");
+        assert_eq!(mf.used_bytes(), 2 * PAGE);
+        assert_eq!(f.inode.attr().expect("attr").blocks, 2 * PAGE / 512);
+        assert_eq!(f.hole_or_data(0, SEEK_HOLE), Some(Ok(PAGE)));
+        assert_eq!(f.hole_or_data(PAGE, SEEK_DATA), Some(Ok(2 * PAGE)));
+        assert_eq!(f.hole_or_data(3 * PAGE, SEEK_DATA), Some(Err(Errno::ENXIO)));
+    }
+
+    #[test]
+    fn keep_size_allocates_without_growing() {
+        let (mf, f) = file();
+        f.allocate_range(FALLOC_FL_KEEP_SIZE, 0, 2 * PAGE)
+            .expect("allocate");
+        assert_eq!(f.inode.attr().expect("attr").size, 0);
+        assert_eq!(mf.used_bytes(), 2 * PAGE);
+        assert_eq!(
+            f.allocate_range(FALLOC_FL_COLLAPSE_RANGE, 0, PAGE),
+            Err(Errno::EOPNOTSUPP)
+        );
+    }
+
+    #[test]
+    fn tmpfile_links_once_unless_exclusive() {
+        let mf = Arc::new(MemoryFile::new().expect("memory file"));
+        let root = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        let t = root
+            .tmpfile(0o600, Owner::default(), true)
+            .expect("tmpfile");
+        assert_eq!(t.attr().expect("attr").nlink, 0);
+        root.link(b"a", &t).expect("first link");
+        assert_eq!(t.attr().expect("attr").nlink, 1);
+        let x = root
+            .tmpfile(0o600, Owner::default(), false)
+            .expect("tmpfile");
+        assert_eq!(root.link(b"b", &x), Err(Errno::ENOENT));
     }
 }

@@ -11,7 +11,16 @@ use super::{fd_arg, read_path, read_path_maybe_empty, SysResult};
 use crate::kernel::Task;
 use crate::vfs::{perm, DirEntry, FileType, Owner, Path};
 
+/// Appends one directory record: (buf, ino, d_off, d_type, name) -> its length.
+pub(crate) type PushDirent = fn(&mut Vec<u8>, u64, i64, u8, &[u8]) -> usize;
+
 pub fn getdents64(t: &mut Task, a: &[u64; 6]) -> SysResult {
+    read_dir_records(t, a, push_dirent64)
+}
+
+/// getdents and getdents64: records from the directory's snapshot, each
+/// with the offset of the next one.
+pub(crate) fn read_dir_records(t: &Task, a: &[u64; 6], push: PushDirent) -> SysResult {
     let f = t.files.get(fd_arg(a[0]))?;
     if f.is_path_only() {
         return Err(Errno::EBADF);
@@ -51,7 +60,7 @@ pub fn getdents64(t: &mut Task, a: &[u64; 6]) -> SysResult {
     while i < entries.len() {
         let e = &entries[i];
         let before = out.len();
-        push_dirent64(&mut out, e.ino, (i + 1) as i64, e.ty.dirent_type(), &e.name);
+        push(&mut out, e.ino, (i + 1) as i64, e.ty.dirent_type(), &e.name);
         if out.len() > count {
             out.truncate(before);
             if before == 0 {

@@ -7,7 +7,7 @@ use syscalls::types::Iovec;
 use syscalls::Errno;
 
 use super::{fd_arg, read_path, SysResult};
-use crate::fs::PathFile;
+use crate::fs::{pipe, PathFile};
 use crate::kernel::{Creds, Task};
 use crate::vfs::{perm, File, FileType, Lookup, Owner, Path, SetAttr, MAX_SYMLINKS};
 
@@ -37,8 +37,8 @@ pub(crate) fn open_path(
     flags: u32,
     mode: u32,
 ) -> Result<Arc<File>, Errno> {
-    if flags & O_TMPFILE == O_TMPFILE {
-        return Err(Errno::EOPNOTSUPP.with_msg("O_TMPFILE not supported yet"));
+    if flags & __O_TMPFILE != 0 {
+        return super::fsops::open_tmpfile(t, dirfd, path, flags, mode);
     }
     let lk = t.lookup_at(dirfd, path)?;
     open_in(t, &lk, path, flags, mode, 0)
@@ -362,18 +362,35 @@ fn vec_io(t: &Task, a: &[u64; 6], write: bool, positional: bool, flags: Option<u
     if if write { !f.writable() } else { !f.readable() } {
         return Err(Errno::EBADF);
     }
-    if let Some(flags) = flags {
-        // RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT, RWF_APPEND: accepted.
-        if flags & !0x1f != 0 {
-            return Err(Errno::EOPNOTSUPP);
-        }
+    let flags = flags.unwrap_or(0) as u32;
+    // RWF_HIPRI: no polled I/O here; RWF_DSYNC/RWF_SYNC: writes are not
+    // buffered in the sentry.
+    if flags & !(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND) != 0 {
+        return Err(Errno::EOPNOTSUPP);
     }
     let iovs = read_iovecs(t, a[1], a[2])?;
-    let pos = if positional && !(flags.is_some() && a[3] as i64 == -1) {
+    let mut pos = if positional && a[3] as i64 != -1 {
         Some(explicit_pos(&f, a[3])?)
     } else {
         None
     };
+    if flags & RWF_NOWAIT != 0 {
+        // Only what may wait can refuse: a pipe without data or room.
+        let want = if write { pipe::POLLOUT } else { pipe::POLLIN };
+        if let Some(r) = f.ops.poll(&f, want | pipe::POLLHUP) {
+            if r & (want | pipe::POLLHUP | pipe::POLLERR) == 0 {
+                return Err(Errno::EAGAIN);
+            }
+        }
+    }
+    if write && flags & RWF_APPEND != 0 && f.ops.seekable() {
+        // Appends at the end; an explicit offset then leaves the position.
+        let end = f.inode.attr()?.size;
+        match pos {
+            Some(_) => pos = Some(end),
+            None => *f.pos.lock().unwrap_or_else(|e| e.into_inner()) = end,
+        }
+    }
     rw_vec(t, &f, iovs, pos, write)
 }
 
@@ -417,18 +434,16 @@ pub fn lseek(t: &mut Task, a: &[u64; 6]) -> SysResult {
         SEEK_SET => off,
         SEEK_CUR => (*pos as i64).checked_add(off).ok_or(Errno::EOVERFLOW)?,
         SEEK_END => size()?.checked_add(off).ok_or(Errno::EOVERFLOW)?,
-        SEEK_DATA => {
-            if off < 0 || off >= size()? {
-                return Err(Errno::ENXIO);
-            }
-            off
-        }
-        SEEK_HOLE => {
+        SEEK_DATA | SEEK_HOLE => {
             let s = size()?;
             if off < 0 || off >= s {
                 return Err(Errno::ENXIO);
             }
-            s
+            match f.ops.seek_hole_data(&f, off as u64, whence) {
+                Some(r) => r? as i64,
+                None if whence == SEEK_DATA => off,
+                None => s,
+            }
         }
         _ => return Err(Errno::EINVAL),
     };

@@ -8,6 +8,7 @@
 
 mod dir;
 mod file;
+mod fsops;
 pub(crate) mod futex;
 mod identity;
 mod mmap;
@@ -15,6 +16,7 @@ mod openat2;
 mod poll;
 mod process;
 mod signal;
+mod splice;
 mod stat;
 mod time;
 mod timer;
@@ -40,6 +42,11 @@ mod handlers {
         openat, pipe, pipe2, pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv,
         sendfile, truncate, write, writev,
     };
+    pub use super::fsops::{
+        chroot, close_range, fadvise64, fallocate, futimesat, getdents, mknod, mknodat,
+        name_to_handle_at, open_by_handle_at, readahead, sync, sync_file_range, syncfs, utime,
+        utimes,
+    };
     pub use super::futex::futex;
     pub use super::identity::{
         capget, capset, getcpu, getegid, geteuid, getgid, getgroups, getpgid, getpgrp, getpid,
@@ -64,6 +71,7 @@ mod handlers {
         rt_sigprocmask, rt_sigqueueinfo, rt_sigreturn, rt_sigsuspend, rt_sigtimedwait,
         rt_tgsigqueueinfo, sigaltstack, tgkill, tkill,
     };
+    pub use super::splice::{copy_file_range, splice, tee, vmsplice};
     pub use super::stat::{
         access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fgetxattr,
         flistxattr, fremovexattr, fsetxattr, fstat, fstatfs, getxattr, lchown, lgetxattr,

@@ -225,7 +225,7 @@ pub fn readlinkat(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 /// Applies `req` to an inode, refusing read-only mounts.
-fn set_attr(path: Option<&Path>, inode: &InodeRef, req: &SetAttr) -> SysResult {
+pub(crate) fn set_attr(path: Option<&Path>, inode: &InodeRef, req: &SetAttr) -> SysResult {
     if path.is_some_and(|p| p.mount.read_only) {
         return Err(Errno::EROFS);
     }

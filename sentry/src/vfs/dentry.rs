@@ -84,6 +84,20 @@ impl Dentry {
         d
     }
 
+    /// A dentry for an unnamed file in this directory (O_TMPFILE): it has a
+    /// parent but is not among its children, and counts as removed.
+    pub fn unnamed(self: &Arc<Self>, inode: InodeRef) -> Arc<Dentry> {
+        let ino = inode.attr().map_or(0, |a| a.ino);
+        Arc::new(Dentry {
+            inode,
+            name: Mutex::new(format!("#{ino}").into_bytes()),
+            parent: Mutex::new(Some(self.clone())),
+            children: Mutex::new(HashMap::new()),
+            mounts: AtomicU32::new(0),
+            dead: AtomicBool::new(true),
+        })
+    }
+
     pub fn is_dead(&self) -> bool {
         self.dead.load(Ordering::Relaxed)
     }

@@ -145,4 +145,26 @@ impl FdTable {
             .filter_map(|(i, e)| e.as_ref().map(|e| (i as i32, e.file.clone())))
             .collect()
     }
+
+    /// close_range: closes the fds in `first..=last`, or with `cloexec`
+    /// marks them close-on-exec.
+    pub fn close_range(&self, first: u32, last: u32, cloexec: bool) {
+        let dropped: Vec<Entry> = {
+            let mut fds = self.lock();
+            let end = (last as usize).saturating_add(1).min(fds.len());
+            let start = (first as usize).min(end);
+            if cloexec {
+                for e in fds[start..end].iter_mut().flatten() {
+                    e.cloexec = true;
+                }
+                Vec::new()
+            } else {
+                fds[start..end]
+                    .iter_mut()
+                    .filter_map(|e| e.take())
+                    .collect()
+            }
+        };
+        drop(dropped);
+    }
 }

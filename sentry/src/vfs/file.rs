@@ -62,6 +62,23 @@ pub trait FileOps: Send + Sync {
 
     /// Makes `task` be woken when the file's readiness may have changed.
     fn poll_register(&self, _file: &File, _task: &std::sync::Arc<crate::kernel::TaskShared>) {}
+
+    /// fallocate(2) with a validated `mode` on a regular file.
+    fn allocate(&self, _file: &File, _mode: u32, _off: u64, _len: u64) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// lseek SEEK_DATA / SEEK_HOLE from `off` (below the size); None means
+    /// the file has no holes (data up to the size, the hole at its end).
+    fn seek_hole_data(&self, _file: &File, _off: u64, _whence: u32) -> Option<Result<u64, Errno>> {
+        None
+    }
+
+    /// The concrete type behind the operations, for syscalls that need one
+    /// kind of file (splice needs pipes).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 pub struct File {

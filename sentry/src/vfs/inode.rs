@@ -201,6 +201,24 @@ pub trait Inode: Send + Sync + Any {
         Err(Errno::EINVAL)
     }
 
+    /// Makes a FIFO, socket or regular file `name` (mknod); device nodes
+    /// are the caller's to refuse.
+    fn mknod(
+        &self,
+        _name: &[u8],
+        _ty: FileType,
+        _mode: u32,
+        _owner: Owner,
+    ) -> Result<InodeRef, Errno> {
+        Err(Errno::EPERM)
+    }
+
+    /// A new unnamed regular file in this directory (O_TMPFILE); `linkable`
+    /// says whether linkat may give it a name later (not with O_EXCL).
+    fn tmpfile(&self, _mode: u32, _owner: Owner, _linkable: bool) -> Result<InodeRef, Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
     /// Whether MAP_SHARED mappings of this file can map its own pages
     /// (see `shared_page`).
     fn shares_pages(&self) -> bool {

@@ -75,6 +75,11 @@ impl FsContext {
         self.lock().cwd = p;
     }
 
+    /// chroot: the new root of path walks.
+    pub fn set_root(&self, p: Path) {
+        self.lock().root = p;
+    }
+
     pub fn umask(&self) -> u32 {
         self.lock().umask
     }
