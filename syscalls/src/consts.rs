@@ -85,6 +85,18 @@ pub const X_OK: u32 = 1;
 pub const W_OK: u32 = 2;
 pub const R_OK: u32 = 4;
 
+// Extended attributes (`linux/xattr.h`, `linux/limits.h`).
+/// setxattr(2): fail with EEXIST if the attribute exists.
+pub const XATTR_CREATE: u32 = 1;
+/// setxattr(2): fail with ENODATA if the attribute does not exist.
+pub const XATTR_REPLACE: u32 = 2;
+/// Longest attribute name, without its NUL.
+pub const XATTR_NAME_MAX: usize = 255;
+/// Largest attribute value.
+pub const XATTR_SIZE_MAX: usize = 65536;
+/// Largest listxattr(2) result.
+pub const XATTR_LIST_MAX: usize = 65536;
+
 // ---------------------------------------------------------------------------
 // File mode bits (`linux/stat.h`).
 

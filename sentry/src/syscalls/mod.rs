@@ -17,6 +17,7 @@ mod signal;
 mod stat;
 mod time;
 mod timer;
+mod xattr;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -63,10 +64,8 @@ mod handlers {
         rt_tgsigqueueinfo, sigaltstack, tgkill, tkill,
     };
     pub use super::stat::{
-        access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fgetxattr,
-        flistxattr, fremovexattr, fsetxattr, fstat, fstatfs, getxattr, lchown, lgetxattr,
-        listxattr, llistxattr, lremovexattr, lsetxattr, lstat, newfstatat, readlink, readlinkat,
-        removexattr, setxattr, stat, statfs, statx, utimensat,
+        access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fstat,
+        fstatfs, lchown, lstat, newfstatat, readlink, readlinkat, stat, statfs, statx, utimensat,
     };
     pub use super::time::{
         clock_getres, clock_gettime, clock_nanosleep, clock_settime, getrusage, gettimeofday,
@@ -75,6 +74,10 @@ mod handlers {
     pub use super::timer::{
         alarm, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime,
         timer_settime,
+    };
+    pub use super::xattr::{
+        fgetxattr, flistxattr, fremovexattr, fsetxattr, getxattr, lgetxattr, listxattr, llistxattr,
+        lremovexattr, lsetxattr, removexattr, setxattr,
     };
 }
 
