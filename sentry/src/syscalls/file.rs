@@ -84,6 +84,7 @@ fn open_in(
                 }
                 let perm = mode & 0o7777 & !t.fs.umask();
                 let inode = parent.dir.dentry.inode.create(name, perm, owner(t))?;
+                crate::fs::inotify::on_create(&parent.dir.dentry.inode, name, &inode);
                 let dentry = parent.dir.dentry.insert(name, inode);
                 Path {
                     mount: parent.dir.mount.clone(),
@@ -131,7 +132,9 @@ pub(crate) fn open_resolved(p: Path, flags: u32) -> Result<Arc<File>, Errno> {
         return Err(Errno::EROFS);
     }
     let ops = inode.clone().open(flags)?;
-    Ok(File::new(ops, inode, Some(p), flags | O_LARGEFILE))
+    let file = File::new(ops, inode, Some(p), flags | O_LARGEFILE);
+    crate::fs::inotify::on_open(&file);
+    Ok(file)
 }
 
 fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
@@ -529,13 +532,17 @@ pub fn ftruncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if !f.writable() || f.inode.file_type() != FileType::Regular {
         return Err(Errno::EINVAL);
     }
-    truncate_inode(false, &f.inode, a[1] as i64)
+    truncate_inode(false, &f.inode, a[1] as i64)?;
+    crate::fs::inotify::notify_file(f.path.as_ref(), &f.inode, IN_MODIFY);
+    Ok(0)
 }
 
 pub fn truncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    truncate_inode(p.mount.read_only, &p.dentry.inode, a[1] as i64)
+    truncate_inode(p.mount.read_only, &p.dentry.inode, a[1] as i64)?;
+    crate::fs::inotify::notify_file(Some(&p), &p.dentry.inode, IN_MODIFY);
+    Ok(0)
 }
 
 pub fn fsync(t: &mut Task, a: &[u64; 6]) -> SysResult {

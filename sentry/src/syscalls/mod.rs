@@ -10,6 +10,7 @@ mod dir;
 mod file;
 pub(crate) mod futex;
 mod identity;
+mod inotify;
 mod mmap;
 mod poll;
 mod process;
@@ -49,6 +50,7 @@ mod handlers {
         sched_yield, setfsgid, setfsuid, setgid, setgroups, setpgid, setpriority, setregid,
         setresgid, setresuid, setreuid, setsid, setuid, sysinfo, umask, uname,
     };
+    pub use super::inotify::{inotify_add_watch, inotify_init, inotify_init1, inotify_rm_watch};
     pub use super::mmap::{
         brk, madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock,
         munlockall, munmap,

@@ -238,6 +238,7 @@ fn set_attr(path: Option<&Path>, inode: &InodeRef, req: &SetAttr) -> SysResult {
         return Err(Errno::EROFS);
     }
     inode.set_attr(req)?;
+    crate::fs::inotify::on_set_attr(path, inode, req);
     Ok(0)
 }
 

@@ -14,6 +14,7 @@ use syscalls::Errno;
 
 use super::stat::permitted;
 use super::{fd_arg, read_path, SysResult};
+use crate::fs::inotify;
 use crate::kernel::task_caps::CAP_FOWNER;
 use crate::kernel::Task;
 use crate::vfs::{FileType, InodeRef, Path};
@@ -192,6 +193,7 @@ fn read_set_request(t: &Task, a: &[u64; 6]) -> Result<SetRequest, Errno> {
 fn do_setxattr(t: &Task, target: Target, req: SetRequest) -> SysResult {
     check(t, &target, &req.name, true)?;
     target.inode.setxattr(&req.name, &req.value, req.flags)?;
+    inotify::notify_file(target.path.as_ref(), &target.inode, IN_ATTRIB);
     Ok(0)
 }
 
@@ -217,6 +219,7 @@ fn do_removexattr(t: &Task, target: Target, name_addr: u64) -> SysResult {
     let name = read_name(t, name_addr)?;
     check(t, &target, &name, true)?;
     target.inode.removexattr(&name)?;
+    inotify::notify_file(target.path.as_ref(), &target.inode, IN_ATTRIB);
     Ok(0)
 }
 
