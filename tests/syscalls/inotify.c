@@ -359,6 +359,26 @@ TEST(truncate_is_modify)
 	CHECK_EQ(find(evs, n, 0, wd, IN_MODIFY, "f"), 0);
 }
 
+TEST(o_trunc_open_is_modify_only_for_existing_files)
+{
+	struct ev evs[MAXEV];
+	CHECK_OK(h_write_file("f", "abc", 3));
+	int fd = nbfd();
+	CHECK(fd >= 0);
+	int wd = inotify_add_watch(fd, ".", IN_OPEN | IN_MODIFY | IN_CREATE);
+	CHECK(wd > 0);
+	int f = open("f", O_WRONLY | O_TRUNC);
+	CHECK(f >= 0);
+	int g = open("g", O_WRONLY | O_TRUNC | O_CREAT, 0644);
+	CHECK(g >= 0);
+	int n = drain(fd, evs, MAXEV);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(find(evs, n, 0, wd, IN_OPEN, "f"), 0);
+	CHECK_EQ(find(evs, n, 0, wd, IN_MODIFY, "f"), 1);
+	CHECK_EQ(find(evs, n, 0, wd, IN_CREATE, "g"), 2);
+	CHECK_EQ(find(evs, n, 0, wd, IN_OPEN, "g"), 3);
+}
+
 TEST(rename_cookie_and_move_self)
 {
 	struct ev evs[MAXEV];

@@ -9,8 +9,8 @@
 //! file I/O pays nothing for inotify until someone uses it.
 //!
 //! Not generated: events for changes made outside the sandbox (a host
-//! process writing a bind-mounted file), IN_UNMOUNT, and IN_MODIFY for
-//! O_TRUNC at open. IN_DELETE_SELF comes when the last name goes, even if
+//! process writing a bind-mounted file), IN_UNMOUNT, and IN_ACCESS for
+//! getdents. IN_DELETE_SELF comes when the last name goes, even if
 //! the file is still open (Linux waits for the last close).
 
 use std::any::Any;
@@ -328,11 +328,14 @@ fn notify_file_slow(path: Option<&Path>, inode: &InodeRef, mask: u32) {
     }
 }
 
-/// A file description was opened.
+/// A file description was opened; `truncated` by O_TRUNC of an existing file.
 #[inline]
-pub fn on_open(file: &File) {
+pub fn on_open(file: &File, truncated: bool) {
     if active() && !file.is_path_only() {
         notify_file_slow(file.path.as_ref(), &file.inode, IN_OPEN);
+        if truncated && file.writable() && file.inode.file_type() == FileType::Regular {
+            notify_file_slow(file.path.as_ref(), &file.inode, IN_MODIFY);
+        }
     }
 }
 

@@ -48,7 +48,7 @@ fn open_in(
     t: &Task,
     lk: &Lookup<'_>,
     path: &[u8],
-    flags: u32,
+    mut flags: u32,
     mode: u32,
     depth: u32,
 ) -> Result<Arc<File>, Errno> {
@@ -85,6 +85,8 @@ fn open_in(
                 let perm = mode & 0o7777 & !t.fs.umask();
                 let inode = parent.dir.dentry.inode.create(name, perm, owner(t))?;
                 crate::fs::inotify::on_create(&parent.dir.dentry.inode, name, &inode);
+                // Nothing to truncate in a new file (and no IN_MODIFY for it).
+                flags &= !O_TRUNC;
                 let dentry = parent.dir.dentry.insert(name, inode);
                 Path {
                     mount: parent.dir.mount.clone(),
@@ -133,7 +135,7 @@ pub(crate) fn open_resolved(p: Path, flags: u32) -> Result<Arc<File>, Errno> {
     }
     let ops = inode.clone().open(flags)?;
     let file = File::new(ops, inode, Some(p), flags | O_LARGEFILE);
-    crate::fs::inotify::on_open(&file);
+    crate::fs::inotify::on_open(&file, flags & O_TRUNC != 0);
     Ok(file)
 }
 
