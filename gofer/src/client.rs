@@ -550,6 +550,81 @@ impl Client {
         }
     }
 
+    /// Extended attribute `name` of the fid's file, or with an empty name
+    /// the NUL-separated list of names (Txattrwalk, then Treads).
+    pub fn getxattr(&self, fid: Fid, name: &[u8]) -> Result<Vec<u8>, Error> {
+        let newfid = self.alloc_fid()?;
+        let size = match self.rpc(&Message::Txattrwalk {
+            fid,
+            newfid,
+            name: name.to_vec(),
+        }) {
+            Ok((Message::Rxattrwalk { size }, _)) => size,
+            Ok((other, _)) => {
+                self.release_fid(newfid);
+                return Err(unexpected(&other));
+            }
+            Err(e) => {
+                self.release_fid(newfid);
+                return Err(e);
+            }
+        };
+        let result = if size > p9::XATTR_LIST_MAX as u64 {
+            Err(Error::Protocol(format!("Rxattrwalk of {size} bytes")))
+        } else {
+            let mut buf = vec![0u8; size as usize];
+            self.read(newfid, 0, &mut buf).and_then(|n| {
+                if n == buf.len() {
+                    Ok(buf)
+                } else {
+                    Err(Error::Protocol(format!("xattr read {n} of {size} bytes")))
+                }
+            })
+        };
+        let _ = self.clunk(newfid);
+        result
+    }
+
+    /// Sets extended attribute `name` of the fid's file (`flags`: XATTR_CREATE,
+    /// XATTR_REPLACE): Txattrcreate on a clone of the fid, Twrites, and the
+    /// Tclunk whose reply carries the result.
+    pub fn setxattr(&self, fid: Fid, name: &[u8], value: &[u8], flags: u32) -> Result<(), Error> {
+        self.xattrcreate(fid, name, value, flags)
+    }
+
+    /// Removes extended attribute `name` of the fid's file.
+    pub fn removexattr(&self, fid: Fid, name: &[u8]) -> Result<(), Error> {
+        self.xattrcreate(fid, name, &[], p9::P9_XATTR_REMOVE)
+    }
+
+    fn xattrcreate(&self, fid: Fid, name: &[u8], value: &[u8], flags: u32) -> Result<(), Error> {
+        let (xfid, _) = self.walk(fid, &[])?;
+        let created = match self.rpc(&Message::Txattrcreate {
+            fid: xfid,
+            name: name.to_vec(),
+            attr_size: value.len() as u64,
+            flags,
+        }) {
+            Ok((Message::Rxattrcreate, _)) => Ok(()),
+            Ok((other, _)) => Err(unexpected(&other)),
+            Err(e) => Err(e),
+        };
+        let written = created.and_then(|()| {
+            let mut done = 0;
+            while done < value.len() {
+                let n = self.write(xfid, done as u64, &value[done..])?;
+                if n == 0 {
+                    return Err(Error::Protocol("xattr write of 0 bytes".into()));
+                }
+                done += n;
+            }
+            Ok(())
+        });
+        // The clunk applies the change; its error is the call's.
+        let clunked = self.clunk(xfid);
+        written.and(clunked)
+    }
+
     /// Forgets the fid. It is free for reuse even if the gofer reports an
     /// error, as 9P says.
     pub fn clunk(&self, fid: Fid) -> Result<(), Error> {

@@ -240,6 +240,15 @@ pub struct StatFs {
     pub namelen: u32,
 }
 
+/// Txattrcreate flags: Linux's setxattr(2) flags.
+pub const XATTR_CREATE: u32 = 1;
+pub const XATTR_REPLACE: u32 = 2;
+/// Txattrcreate flag (rvisor's): with size 0, remove the attribute at
+/// Tclunk instead of setting an empty value.
+pub const P9_XATTR_REMOVE: u32 = 1 << 31;
+/// Largest name list a Txattrwalk of all names returns (XATTR_LIST_MAX).
+pub const XATTR_LIST_MAX: usize = 65536;
+
 /// Every 9P2000.L message this crate speaks, requests (`T*`) and replies (`R*`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {

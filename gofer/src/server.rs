@@ -29,11 +29,29 @@
 //! reply carries an fd. The donated fd shares the open file description with
 //! the server's copy (flags and offset); both sides use positional I/O.
 //!
+//! # Extended attributes
+//!
+//! As in 9P2000.L (and Linux's v9fs client): `Txattrwalk` with a name makes
+//! `newfid` a fid whose `Tread`s return that attribute's value (its size is
+//! in `Rxattrwalk`); with an empty name, the NUL-separated list of names.
+//! `Txattrcreate` turns `fid` into one that takes the value through
+//! `Twrite`s; the attribute is set when that fid is clunked, and `Rclunk`
+//! carries the result (EEXIST for XATTR_CREATE, ENODATA for XATTR_REPLACE,
+//! EINVAL if fewer bytes than announced were written). Removing uses our
+//! flag [`p9::P9_XATTR_REMOVE`] with size 0: v9fs removes with size 0 and
+//! XATTR_REPLACE, which cannot be told from setting an empty value.
+//! Only the user.* namespace is served (others: EOPNOTSUPP; lists show only
+//! user.* names), and only on regular files and directories, which the server
+//! opens read-only for the f*xattr calls (the kernel refuses them on O_PATH
+//! fds); on other files a get answers ENODATA and a set EPERM, as Linux
+//! does for user.*.
+//!
 //! # Read-only mode
 //!
 //! With [`ServerOptions::read_only`], every mutating request (`Tlcreate`,
 //! `Twrite`, `Tmkdir`, `Tsymlink`, `Tlink`, `Tunlinkat`, `Trenameat`,
-//! `Tsetattr`, and `Tlopen` with write access or `O_TRUNC`) answers EROFS.
+//! `Tsetattr`, `Txattrcreate`, and `Tlopen` with write access or `O_TRUNC`)
+//! answers EROFS.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -223,7 +241,21 @@ struct Fid {
 enum Open {
     File(File),
     Dir(OwnedFd),
+    /// After Txattrwalk: the value (or name list) Tread returns.
+    XattrRead(Vec<u8>),
+    /// After Txattrcreate: the value being written, set at Tclunk.
+    XattrWrite(XattrWrite),
 }
+
+struct XattrWrite {
+    name: Vec<u8>,
+    size: u64,
+    flags: u32,
+    data: Vec<u8>,
+}
+
+/// Largest attribute value (Linux's XATTR_SIZE_MAX).
+const XATTR_SIZE_MAX: u64 = 65536;
 
 /// Per-connection state.
 struct Session<'a> {
@@ -279,6 +311,7 @@ impl Session<'_> {
                 | Tunlinkat { .. }
                 | Trenameat { .. }
                 | Tsetattr { .. }
+                | Txattrcreate { .. }
         );
         if mutating && self.read_only {
             return Err(Errno::EROFS);
@@ -333,10 +366,18 @@ impl Session<'_> {
                 .map(|()| Rrenameat),
             Tfsync { fid, datasync } => self.fsync(fid, datasync != 0).map(|()| Rfsync),
             Tstatfs { fid } => self.statfs(fid),
-            Tclunk { fid } => self.fids.remove(&fid).map(|_| Rclunk).ok_or(Errno::EBADF),
+            Tclunk { fid } => self.clunk(fid).map(|()| Rclunk),
             // Requests are answered in order, so whatever Tflush names is done.
             Tflush { .. } => Ok(Rflush),
-            Txattrwalk { .. } | Txattrcreate { .. } => Err(Errno::EOPNOTSUPP),
+            Txattrwalk { fid, newfid, name } => self.xattrwalk(fid, newfid, &name),
+            Txattrcreate {
+                fid,
+                name,
+                attr_size,
+                flags,
+            } => self
+                .xattrcreate(fid, &name, attr_size, flags)
+                .map(|()| Rxattrcreate),
             _ => Err(Errno::EINVAL),
         };
         reply.map(|m| (m, None))
@@ -635,11 +676,18 @@ impl Session<'_> {
         match &f.open {
             Some(Open::File(file)) => Ok((file, f.node.file_type() == libc::S_IFIFO)),
             Some(Open::Dir(_)) => Err(Errno::EISDIR),
-            None => Err(Errno::EBADF),
+            Some(Open::XattrRead(_) | Open::XattrWrite(_)) | None => Err(Errno::EBADF),
         }
     }
 
     fn read(&self, fid: u32, offset: u64, count: u32) -> Result<Message, Errno> {
+        if let Some(Open::XattrRead(value)) = &self.fid(fid)?.open {
+            let start = (offset.min(value.len() as u64)) as usize;
+            let end = start.saturating_add(count as usize).min(value.len());
+            return Ok(Message::Rread {
+                data: value[start..end].to_vec(),
+            });
+        }
         let (file, stream) = self.file(fid)?;
         let count = count.min(self.msize - p9::RREAD_HEADER_LEN as u32) as usize;
         let mut data = vec![0u8; count];
@@ -659,7 +707,16 @@ impl Session<'_> {
         Ok(Message::Rread { data })
     }
 
-    fn write(&self, fid: u32, offset: u64, data: &[u8]) -> Result<Message, Errno> {
+    fn write(&mut self, fid: u32, offset: u64, data: &[u8]) -> Result<Message, Errno> {
+        if let Some(Open::XattrWrite(w)) = &mut self.fids.get_mut(&fid).ok_or(Errno::EBADF)?.open {
+            if offset != w.data.len() as u64 || w.data.len() as u64 + data.len() as u64 > w.size {
+                return Err(Errno::EINVAL);
+            }
+            w.data.extend_from_slice(data);
+            return Ok(Message::Rwrite {
+                count: data.len() as u32,
+            });
+        }
         let (file, stream) = self.file(fid)?;
         let n = loop {
             let r = if stream {
@@ -682,7 +739,7 @@ impl Session<'_> {
         let fd = match &self.fids.get(&fid).ok_or(Errno::EBADF)?.open {
             Some(Open::Dir(fd)) => fd,
             Some(Open::File(_)) => return Err(Errno::ENOTDIR),
-            None => return Err(Errno::EBADF),
+            Some(Open::XattrRead(_) | Open::XattrWrite(_)) | None => return Err(Errno::EBADF),
         };
         let limit = (count as usize).min(self.msize as usize - p9::RREAD_HEADER_LEN);
         rustix::fs::seek(fd, rustix::fs::SeekFrom::Start(offset)).map_err(rx)?;
@@ -918,13 +975,118 @@ impl Session<'_> {
         let fd = match &self.fid(fid)?.open {
             Some(Open::File(file)) => file.as_raw_fd(),
             Some(Open::Dir(fd)) => fd.as_raw_fd(),
-            None => return Err(Errno::EBADF),
+            Some(Open::XattrRead(_) | Open::XattrWrite(_)) | None => return Err(Errno::EBADF),
         };
         if datasync {
             nix::unistd::fdatasync(fd)
         } else {
             nix::unistd::fsync(fd)
         }
+    }
+
+    /// Opens the fid's regular file or directory for the f*xattr calls;
+    /// None for other types (no user.* there).
+    fn xattr_fd(&self, f: &Fid) -> Result<Option<OwnedFd>, Errno> {
+        match f.node.file_type() {
+            libc::S_IFDIR => Ok(Some(openat(
+                &f.node.fd,
+                b".",
+                OFlags::RDONLY | OFlags::DIRECTORY,
+            )?)),
+            libc::S_IFREG => Ok(Some(self.reopen(f, libc::O_RDONLY)?)),
+            _ => Ok(None),
+        }
+    }
+
+    fn xattrwalk(&mut self, fid: u32, newfid: u32, name: &[u8]) -> Result<Message, Errno> {
+        if newfid == p9::NOFID || (newfid != fid && self.fids.contains_key(&newfid)) {
+            return Err(Errno::EINVAL);
+        }
+        if newfid != fid && self.fids.len() >= MAX_FIDS {
+            return Err(Errno::EMFILE);
+        }
+        let f = self.fid(fid)?;
+        let value = if name.is_empty() {
+            let mut names = Vec::new();
+            if let Some(fd) = self.xattr_fd(f)? {
+                let mut buf = vec![0u8; p9::XATTR_LIST_MAX];
+                let n = rustix::fs::flistxattr(&fd, &mut buf[..]).map_err(rx)?;
+                for name in buf[..n].split(|&b| b == 0).filter(|n| served_xattr(n)) {
+                    names.extend_from_slice(name);
+                    names.push(0);
+                }
+            }
+            names
+        } else {
+            if !served_xattr(name) {
+                return Err(Errno::EOPNOTSUPP);
+            }
+            let fd = self.xattr_fd(f)?.ok_or(Errno::ENODATA)?;
+            let mut buf = vec![0u8; XATTR_SIZE_MAX as usize];
+            let n = rustix::fs::fgetxattr(&fd, name, &mut buf[..]).map_err(rx)?;
+            buf.truncate(n);
+            buf
+        };
+        let size = value.len() as u64;
+        let new = Fid {
+            node: f.node.clone(),
+            parent: f.parent.clone(),
+            name: f.name.clone(),
+            open: Some(Open::XattrRead(value)),
+        };
+        self.fids.insert(newfid, new);
+        Ok(Message::Rxattrwalk { size })
+    }
+
+    fn xattrcreate(&mut self, fid: u32, name: &[u8], size: u64, flags: u32) -> Result<(), Errno> {
+        let known = p9::XATTR_CREATE | p9::XATTR_REPLACE | p9::P9_XATTR_REMOVE;
+        if flags & !known != 0 || (flags & p9::P9_XATTR_REMOVE != 0 && size != 0) {
+            return Err(Errno::EINVAL);
+        }
+        if size > XATTR_SIZE_MAX {
+            return Err(Errno::E2BIG);
+        }
+        if name.is_empty() || name.len() > 255 {
+            return Err(Errno::ERANGE);
+        }
+        if !served_xattr(name) {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let f = self.fids.get_mut(&fid).ok_or(Errno::EBADF)?;
+        if f.open.is_some() {
+            return Err(Errno::EINVAL);
+        }
+        f.open = Some(Open::XattrWrite(XattrWrite {
+            name: name.to_vec(),
+            size,
+            flags,
+            data: Vec::new(),
+        }));
+        Ok(())
+    }
+
+    /// Forgets `fid`; one made by Txattrcreate sets (or removes) its
+    /// attribute first, and the reply carries the result.
+    fn clunk(&mut self, fid: u32) -> Result<(), Errno> {
+        let f = self.fids.remove(&fid).ok_or(Errno::EBADF)?;
+        let Some(Open::XattrWrite(w)) = &f.open else {
+            return Ok(());
+        };
+        if w.data.len() as u64 != w.size {
+            return Err(Errno::EINVAL);
+        }
+        let fd = self.xattr_fd(&f)?.ok_or(Errno::EPERM)?;
+        if w.flags & p9::P9_XATTR_REMOVE != 0 {
+            return rustix::fs::fremovexattr(&fd, w.name.as_slice()).map_err(rx);
+        }
+        let mut flags = rustix::fs::XattrFlags::empty();
+        if w.flags & p9::XATTR_CREATE != 0 {
+            flags |= rustix::fs::XattrFlags::CREATE;
+        }
+        if w.flags & p9::XATTR_REPLACE != 0 {
+            flags |= rustix::fs::XattrFlags::REPLACE;
+        }
+        rustix::fs::fsetxattr(&fd, w.name.as_slice(), &w.data, flags).map_err(rx)
     }
 
     fn statfs(&self, fid: u32) -> Result<Message, Errno> {
@@ -947,6 +1109,11 @@ impl Session<'_> {
 }
 
 /// Refuses names that would make a lookup leave the directory it starts from.
+/// Extended attributes the server lets the sentry see and change.
+fn served_xattr(name: &[u8]) -> bool {
+    name.len() > 5 && name.starts_with(b"user.")
+}
+
 fn check_name(name: &[u8]) -> Result<(), Errno> {
     if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0)
     {

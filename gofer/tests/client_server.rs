@@ -560,3 +560,73 @@ fn fids_are_reused_after_clunk() {
     assert!(b3 <= 3);
     s.finish();
 }
+
+#[test]
+fn xattrs_round_trip_to_the_host() {
+    let tree = Tree::sample("xattr");
+    let s = Session::start(&tree, false);
+    let c = &s.client;
+    let (root, _) = c.attach().unwrap();
+    let (file, _) = c.walk(root, &[b"file.txt"]).unwrap();
+    let (dir, _) = c.walk(root, &[b"dir"]).unwrap();
+    let (link, _) = c.walk(root, &[b"link_to_file"]).unwrap();
+
+    c.setxattr(file, b"user.a", b"alpha", 0).unwrap();
+    c.setxattr(dir, b"user.d", b"", 0).unwrap();
+    let mut buf = [0u8; 16];
+    let n = rustix::fs::getxattr(tree.path("file.txt"), "user.a", &mut buf[..]).unwrap();
+    assert_eq!(&buf[..n], b"alpha");
+    assert_eq!(c.getxattr(file, b"user.a").unwrap(), b"alpha");
+    assert_eq!(c.getxattr(dir, b"user.d").unwrap(), b"");
+    assert_eq!(c.getxattr(file, b"").unwrap(), b"user.a\0");
+
+    // Flags, missing names, removal.
+    assert_eq!(
+        errno(c.setxattr(file, b"user.a", b"x", p9::XATTR_CREATE)),
+        libc::EEXIST
+    );
+    assert_eq!(
+        errno(c.setxattr(file, b"user.b", b"x", p9::XATTR_REPLACE)),
+        libc::ENODATA
+    );
+    assert_eq!(errno(c.getxattr(file, b"user.b")), libc::ENODATA);
+    c.removexattr(file, b"user.a").unwrap();
+    assert_eq!(errno(c.removexattr(file, b"user.a")), libc::ENODATA);
+    assert_eq!(c.getxattr(file, b"").unwrap(), b"");
+
+    // Only user.*, and not on symlinks.
+    assert_eq!(
+        errno(c.setxattr(file, b"trusted.t", b"x", 0)),
+        libc::EOPNOTSUPP
+    );
+    assert_eq!(errno(c.getxattr(file, b"security.s")), libc::EOPNOTSUPP);
+    assert_eq!(errno(c.getxattr(link, b"user.a")), libc::ENODATA);
+    assert_eq!(errno(c.setxattr(link, b"user.a", b"x", 0)), libc::EPERM);
+    assert_eq!(c.getxattr(link, b"").unwrap(), b"");
+
+    // A value of a few kilobytes (ext4 keeps at most a block per inode).
+    let big = vec![7u8; 3000];
+    c.setxattr(file, b"user.big", &big, 0).unwrap();
+    assert_eq!(c.getxattr(file, b"user.big").unwrap(), big);
+    s.finish();
+}
+
+#[test]
+fn xattrcreate_is_refused_read_only() {
+    let tree = Tree::sample("xattr-ro");
+    rustix::fs::setxattr(
+        tree.path("file.txt"),
+        "user.k",
+        b"v",
+        rustix::fs::XattrFlags::empty(),
+    )
+    .unwrap();
+    let s = Session::start(&tree, true);
+    let c = &s.client;
+    let (root, _) = c.attach().unwrap();
+    let (file, _) = c.walk(root, &[b"file.txt"]).unwrap();
+    assert_eq!(c.getxattr(file, b"user.k").unwrap(), b"v");
+    assert_eq!(errno(c.setxattr(file, b"user.k", b"w", 0)), libc::EROFS);
+    assert_eq!(errno(c.removexattr(file, b"user.k")), libc::EROFS);
+    s.finish();
+}

@@ -142,13 +142,13 @@ fn malformed_frames_get_rlerror_under_their_tag() {
     }
     // A reply sent as a request.
     assert_eq!(rpc(&mut sock, 11, &Message::Rclunk), rlerror(libc::EINVAL));
-    // xattrs are not supported yet.
+    // Txattrwalk from a fid that does not exist.
     let msg = Message::Txattrwalk {
         fid: 1,
         newfid: 2,
         name: b"user.x".to_vec(),
     };
-    assert_eq!(rpc(&mut sock, 12, &msg), rlerror(libc::EOPNOTSUPP));
+    assert_eq!(rpc(&mut sock, 12, &msg), rlerror(libc::EBADF));
     // Tflush is answered.
     assert_eq!(
         rpc(&mut sock, 13, &Message::Tflush { oldtag: 1 }),

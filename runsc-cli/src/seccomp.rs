@@ -133,6 +133,16 @@ const GOFER: &[Rule] = &[
     (libc::SYS_ftruncate, "truncate (--overlay=none)"),
     (libc::SYS_fsync, "fsync"),
     (libc::SYS_fdatasync, "fsync"),
+    (libc::SYS_fgetxattr, "Txattrwalk of a user.* name"),
+    (libc::SYS_flistxattr, "Txattrwalk listing names"),
+    (
+        libc::SYS_fsetxattr,
+        "Txattrcreate (--overlay=none, rw mounts)",
+    ),
+    (
+        libc::SYS_fremovexattr,
+        "Txattrcreate removing (--overlay=none, rw mounts)",
+    ),
     (libc::SYS_fcntl, "descriptor flags"),
     (libc::SYS_sendmsg, "replies with donated fds"),
     (libc::SYS_recvmsg, "requests"),

@@ -93,6 +93,47 @@ pub const X_OK: u32 = 1;
 pub const W_OK: u32 = 2;
 pub const R_OK: u32 = 4;
 
+// Extended attributes (`linux/xattr.h`, `linux/limits.h`).
+/// setxattr(2): fail with EEXIST if the attribute exists.
+pub const XATTR_CREATE: u32 = 1;
+/// setxattr(2): fail with ENODATA if the attribute does not exist.
+pub const XATTR_REPLACE: u32 = 2;
+/// Longest attribute name, without its NUL.
+pub const XATTR_NAME_MAX: usize = 255;
+/// Largest attribute value.
+pub const XATTR_SIZE_MAX: usize = 65536;
+/// Largest listxattr(2) result.
+pub const XATTR_LIST_MAX: usize = 65536;
+
+// inotify(7) (`linux/inotify.h`).
+pub const IN_ACCESS: u32 = 0x0000_0001;
+pub const IN_MODIFY: u32 = 0x0000_0002;
+pub const IN_ATTRIB: u32 = 0x0000_0004;
+pub const IN_CLOSE_WRITE: u32 = 0x0000_0008;
+pub const IN_CLOSE_NOWRITE: u32 = 0x0000_0010;
+pub const IN_OPEN: u32 = 0x0000_0020;
+pub const IN_MOVED_FROM: u32 = 0x0000_0040;
+pub const IN_MOVED_TO: u32 = 0x0000_0080;
+pub const IN_CREATE: u32 = 0x0000_0100;
+pub const IN_DELETE: u32 = 0x0000_0200;
+pub const IN_DELETE_SELF: u32 = 0x0000_0400;
+pub const IN_MOVE_SELF: u32 = 0x0000_0800;
+/// Every event a watch can ask for.
+pub const IN_ALL_EVENTS: u32 = 0x0000_0fff;
+pub const IN_UNMOUNT: u32 = 0x0000_2000;
+pub const IN_Q_OVERFLOW: u32 = 0x0000_4000;
+pub const IN_IGNORED: u32 = 0x0000_8000;
+pub const IN_ONLYDIR: u32 = 0x0100_0000;
+pub const IN_DONT_FOLLOW: u32 = 0x0200_0000;
+pub const IN_EXCL_UNLINK: u32 = 0x0400_0000;
+pub const IN_MASK_CREATE: u32 = 0x1000_0000;
+pub const IN_MASK_ADD: u32 = 0x2000_0000;
+pub const IN_ISDIR: u32 = 0x4000_0000;
+pub const IN_ONESHOT: u32 = 0x8000_0000;
+/// inotify_init1(2) flags.
+pub const IN_NONBLOCK: u32 = O_NONBLOCK;
+pub const IN_CLOEXEC: u32 = O_CLOEXEC;
+
 // ---------------------------------------------------------------------------
 // File mode bits (`linux/stat.h`).
 

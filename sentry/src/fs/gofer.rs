@@ -336,6 +336,40 @@ impl Inode for GoferInode {
         self.client().readlink(self.fid).map_err(errno)
     }
 
+    /// Through the gofer, which serves user.* only (EOPNOTSUPP otherwise).
+    fn getxattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        if name.is_empty() {
+            return Err(Errno::ERANGE);
+        }
+        self.client().getxattr(self.fid, name).map_err(errno)
+    }
+
+    fn setxattr(&self, name: &[u8], value: &[u8], flags: u32) -> Result<(), Errno> {
+        self.invalidate();
+        self.client()
+            .setxattr(
+                self.fid,
+                name,
+                value,
+                flags & (XATTR_CREATE | XATTR_REPLACE),
+            )
+            .map_err(errno)
+    }
+
+    fn listxattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
+        let list = self.client().getxattr(self.fid, b"").map_err(errno)?;
+        Ok(list
+            .split(|&b| b == 0)
+            .filter(|n| !n.is_empty())
+            .map(|n| n.to_vec())
+            .collect())
+    }
+
+    fn removexattr(&self, name: &[u8]) -> Result<(), Errno> {
+        self.invalidate();
+        self.client().removexattr(self.fid, name).map_err(errno)
+    }
+
     fn statfs(&self) -> Result<StatFs, Errno> {
         let s = self.client().statfs(self.fid).map_err(errno)?;
         Ok(StatFs {

@@ -3,6 +3,7 @@
 pub mod dev;
 pub mod gofer;
 pub mod host;
+pub mod inotify;
 pub mod overlay;
 pub mod pidfd;
 pub mod pipe;

@@ -158,6 +158,7 @@ impl OverlayInode {
             FileType::Symlink => pu.symlink(&name, &lower.readlink()?, owner)?,
             _ => return Err(Errno::EPERM.with_msg("cannot copy up a special file")),
         };
+        copy_xattrs(lower, &new)?;
         new.set_attr(&SetAttr {
             mode: Some(perm),
             uid: Some(a.uid),
@@ -306,6 +307,30 @@ impl OverlayInode {
             .and_then(|w| w.upgrade())
             .is_some_and(|c| c.lower.is_some())
     }
+}
+
+/// Names of the lower layer's attributes that belong to an overlay file
+/// system of the host, never to the file.
+fn overlay_internal(name: &[u8]) -> bool {
+    name.starts_with(b"trusted.overlay.") || name.starts_with(b"user.overlay.")
+}
+
+/// Copies the extended attributes of `from` to its copy-up `to`.
+fn copy_xattrs(from: &InodeRef, to: &InodeRef) -> Result<(), Errno> {
+    let names = match from.listxattr() {
+        Ok(n) => n,
+        Err(e) if e == Errno::EOPNOTSUPP => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for name in names.iter().filter(|n| !overlay_internal(n)) {
+        match from.getxattr(name) {
+            Ok(v) => to.setxattr(name, &v, 0)?,
+            // Removed meanwhile, or not readable through the gofer.
+            Err(e) if e == Errno::ENODATA || e == Errno::EOPNOTSUPP => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Copies the contents of regular file `from` into `to`.
@@ -562,6 +587,35 @@ impl Inode for OverlayInode {
 
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
         self.current().readlink()
+    }
+
+    fn getxattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        if overlay_internal(name) {
+            return Err(Errno::ENODATA);
+        }
+        self.current().getxattr(name)
+    }
+
+    fn setxattr(&self, name: &[u8], value: &[u8], flags: u32) -> Result<(), Errno> {
+        if overlay_internal(name) {
+            return Err(Errno::EPERM.with_msg("overlay-internal attribute"));
+        }
+        self.copy_up()?.setxattr(name, value, flags)
+    }
+
+    fn listxattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
+        let mut names = self.current().listxattr()?;
+        names.retain(|n| !overlay_internal(n));
+        Ok(names)
+    }
+
+    fn removexattr(&self, name: &[u8]) -> Result<(), Errno> {
+        if overlay_internal(name) {
+            return Err(Errno::ENODATA);
+        }
+        // Nothing to copy up for a name that is not there.
+        self.current().getxattr(name)?;
+        self.copy_up()?.removexattr(name)
     }
 
     fn shares_pages(&self) -> bool {

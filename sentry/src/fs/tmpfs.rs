@@ -149,6 +149,8 @@ pub struct TmpfsInode {
     data: Mutex<Data>,
     /// An O_TMPFILE file linkat may still give a name.
     linkable: AtomicBool,
+    /// Extended attributes, in the order they were set.
+    xattrs: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 impl TmpfsInode {
@@ -179,6 +181,7 @@ impl TmpfsInode {
             }),
             data: Mutex::new(data),
             linkable: AtomicBool::new(false),
+            xattrs: Mutex::new(Vec::new()),
         })
     }
 
@@ -188,6 +191,10 @@ impl TmpfsInode {
 
     fn data(&self) -> MutexGuard<'_, Data> {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn xattrs(&self) -> MutexGuard<'_, Vec<(Vec<u8>, Vec<u8>)>> {
+        self.xattrs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn writable_fs(&self) -> Result<(), Errno> {
@@ -393,6 +400,45 @@ impl Inode for TmpfsInode {
             }
             _ => Err(Errno::ENXIO),
         }
+    }
+
+    fn getxattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        self.xattrs()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .ok_or(Errno::ENODATA)
+    }
+
+    fn setxattr(&self, name: &[u8], value: &[u8], flags: u32) -> Result<(), Errno> {
+        self.writable_fs()?;
+        let mut x = self.xattrs();
+        match x.iter_mut().find(|(n, _)| n == name) {
+            Some(_) if flags & XATTR_CREATE != 0 => return Err(Errno::EEXIST),
+            Some((_, v)) => *v = value.to_vec(),
+            None if flags & XATTR_REPLACE != 0 => return Err(Errno::ENODATA),
+            None => x.push((name.to_vec(), value.to_vec())),
+        }
+        drop(x);
+        self.meta().ctime = Time::now();
+        Ok(())
+    }
+
+    fn listxattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
+        Ok(self.xattrs().iter().map(|(n, _)| n.clone()).collect())
+    }
+
+    fn removexattr(&self, name: &[u8]) -> Result<(), Errno> {
+        self.writable_fs()?;
+        let mut x = self.xattrs();
+        let i = x
+            .iter()
+            .position(|(n, _)| n == name)
+            .ok_or(Errno::ENODATA)?;
+        x.remove(i);
+        drop(x);
+        self.meta().ctime = Time::now();
+        Ok(())
     }
 
     fn lookup(&self, name: &[u8]) -> Result<InodeRef, Errno> {

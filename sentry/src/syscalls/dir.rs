@@ -139,6 +139,7 @@ fn do_mkdir(t: &Task, dirfd: i32, path_addr: u64, mode: u32) -> SysResult {
     let mode = mode & 0o1777 & !t.fs.umask();
     let (owner, mode) = create_owner(t, &parent.dir, mode, true)?;
     let inode = parent.dir.dentry.inode.mkdir(name, mode, owner)?;
+    crate::fs::inotify::on_create(&parent.dir.dentry.inode, name, &inode);
     parent.dir.dentry.insert(name, inode);
     Ok(0)
 }
@@ -177,7 +178,9 @@ fn do_unlink(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
     if child.has_mounts() {
         return Err(Errno::EBUSY);
     }
+    let last_link = crate::fs::inotify::last_link(&child.inode);
     parent.dir.dentry.inode.unlink(name)?;
+    crate::fs::inotify::on_unlink(&parent.dir.dentry.inode, name, &child.inode, last_link);
     parent.dir.dentry.forget(name);
     Ok(0)
 }
@@ -204,6 +207,7 @@ fn do_rmdir(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
         return Err(Errno::EBUSY);
     }
     parent.dir.dentry.inode.rmdir(name)?;
+    crate::fs::inotify::on_rmdir(&parent.dir.dentry.inode, name, &child.inode);
     parent.dir.dentry.forget(name);
     Ok(0)
 }
@@ -334,6 +338,7 @@ fn do_rename(
             .dentry
             .inode
             .exchange(&from.name, &to.dir.dentry.inode, &to.name)?;
+        crate::fs::inotify::on_exchange(&from.dir, &from.name, &to.dir, &to.name, &src, &target);
         from.dir
             .dentry
             .exchanged(&from.name, &to.dir.dentry, &to.name);
@@ -365,10 +370,12 @@ fn do_rename(
     if from.dir.mount.read_only {
         return Err(Errno::EROFS);
     }
+    let replaced = target.map(|tg| (crate::fs::inotify::last_link(&tg.inode), tg));
     from.dir
         .dentry
         .inode
         .rename(&from.name, &to.dir.dentry.inode, &to.name)?;
+    crate::fs::inotify::on_rename(&from.dir, &from.name, &to.dir, &to.name, &src, replaced);
     from.dir.dentry.moved(&from.name, &to.dir.dentry, &to.name);
     Ok(0)
 }
@@ -406,6 +413,7 @@ fn do_symlink(t: &Task, target_addr: u64, dirfd: i32, path_addr: u64) -> SysResu
     }
     let (owner, _) = create_owner(t, &parent.dir, 0o777, false)?;
     let inode = parent.dir.dentry.inode.symlink(name, &target, owner)?;
+    crate::fs::inotify::on_create(&parent.dir.dentry.inode, name, &inode);
     parent.dir.dentry.insert(name, inode);
     Ok(0)
 }
@@ -466,6 +474,7 @@ fn do_link(
     perm::may_link(&t.creds, &*src.dentry.inode)?;
     perm::may_create(&t.creds, &*parent.dir.dentry.inode)?;
     parent.dir.dentry.inode.link(name, &src.dentry.inode)?;
+    crate::fs::inotify::on_link(&parent.dir.dentry.inode, name, &src.dentry.inode);
     // Look the new name up afresh: a file system may hand back its own inode.
     parent.dir.dentry.lookup(name)?;
     Ok(0)

@@ -94,6 +94,7 @@ pub(crate) fn open_in(
                 let mode = mode & 0o7777 & !t.fs.umask();
                 let (owner, mode) = perm::new_owner(&t.creds, &dir_attr, mode, false);
                 let inode = dir.create(name, mode, owner)?;
+                crate::fs::inotify::on_create(dir, name, &inode);
                 let dentry = parent.dir.dentry.insert(name, inode);
                 // A file this open created is opened whatever its mode says.
                 return open_resolved(
@@ -160,7 +161,9 @@ pub(crate) fn open_resolved(
         return Err(Errno::EROFS);
     }
     let ops = inode.clone().open(flags)?;
-    Ok(File::new(ops, inode, Some(p), flags | O_LARGEFILE))
+    let file = File::new(ops, inode, Some(p), flags | O_LARGEFILE);
+    crate::fs::inotify::on_open(&file, flags & O_TRUNC != 0);
+    Ok(file)
 }
 
 fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
@@ -586,7 +589,9 @@ pub fn ftruncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if !f.writable() || f.inode.file_type() != FileType::Regular {
         return Err(Errno::EINVAL);
     }
-    truncate_inode(&t.creds, false, false, &f.inode, a[1] as i64)
+    truncate_inode(&t.creds, false, false, &f.inode, a[1] as i64)?;
+    crate::fs::inotify::notify_file(f.path.as_ref(), &f.inode, IN_MODIFY);
+    Ok(0)
 }
 
 pub fn truncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
@@ -598,7 +603,9 @@ pub fn truncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
         p.mount.read_only,
         &p.dentry.inode,
         a[1] as i64,
-    )
+    )?;
+    crate::fs::inotify::notify_file(Some(&p), &p.dentry.inode, IN_MODIFY);
+    Ok(0)
 }
 
 pub fn fsync(t: &mut Task, a: &[u64; 6]) -> SysResult {

@@ -11,6 +11,7 @@ mod file;
 mod fsops;
 pub(crate) mod futex;
 mod identity;
+mod inotify;
 mod mmap;
 mod openat2;
 mod poll;
@@ -20,6 +21,7 @@ mod splice;
 mod stat;
 mod time;
 mod timer;
+mod xattr;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -56,6 +58,7 @@ mod handlers {
         sched_yield, setfsgid, setfsuid, setgid, setgroups, setpgid, setpriority, setregid,
         setresgid, setresuid, setreuid, setsid, setuid, sysinfo, umask, uname,
     };
+    pub use super::inotify::{inotify_add_watch, inotify_init, inotify_init1, inotify_rm_watch};
     pub use super::mmap::{
         brk, madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock,
         munlockall, munmap,
@@ -73,10 +76,8 @@ mod handlers {
     };
     pub use super::splice::{copy_file_range, splice, tee, vmsplice};
     pub use super::stat::{
-        access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fgetxattr,
-        flistxattr, fremovexattr, fsetxattr, fstat, fstatfs, getxattr, lchown, lgetxattr,
-        listxattr, llistxattr, lremovexattr, lsetxattr, lstat, newfstatat, readlink, readlinkat,
-        removexattr, setxattr, stat, statfs, statx, utimensat,
+        access, chmod, chown, faccessat, faccessat2, fchmod, fchmodat, fchown, fchownat, fstat,
+        fstatfs, lchown, lstat, newfstatat, readlink, readlinkat, stat, statfs, statx, utimensat,
     };
     pub use super::time::{
         clock_getres, clock_gettime, clock_nanosleep, clock_settime, getrusage, gettimeofday,
@@ -85,6 +86,10 @@ mod handlers {
     pub use super::timer::{
         alarm, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime,
         timer_settime,
+    };
+    pub use super::xattr::{
+        fgetxattr, flistxattr, fremovexattr, fsetxattr, getxattr, lgetxattr, listxattr, llistxattr,
+        lremovexattr, lsetxattr, removexattr, setxattr,
     };
 }
 

@@ -230,6 +230,7 @@ pub(crate) fn set_attr(path: Option<&Path>, inode: &InodeRef, req: &SetAttr) -> 
         return Err(Errno::EROFS);
     }
     inode.set_attr(req)?;
+    crate::fs::inotify::on_set_attr(path, inode, req);
     Ok(0)
 }
 
@@ -397,104 +398,4 @@ pub fn fstatfs(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let f = t.files.get(fd_arg(a[0]))?;
     let ro = f.path.as_ref().is_some_and(|p| p.mount.read_only);
     write_statfs(t, a[1], &f.inode, ro)
-}
-
-/// No file system of the sandbox stores extended attributes yet: like a
-/// Linux file system without xattr support, get/set/remove answer
-/// EOPNOTSUPP and the list is empty, after the path is resolved as usual.
-fn xattr_target(t: &Task, path_addr: u64, follow: bool) -> Result<(), Errno> {
-    let path = read_path(t, path_addr)?;
-    t.resolve_at(AT_FDCWD, &path, follow)?;
-    Ok(())
-}
-
-fn xattr_name(t: &Task, addr: u64) -> Result<(), Errno> {
-    let name = t.mm().read_cstr(addr, 255).map_err(|e| {
-        if e == Errno::ENAMETOOLONG {
-            Errno::ERANGE
-        } else {
-            e
-        }
-    })?;
-    if name.is_empty() {
-        return Err(Errno::ERANGE);
-    }
-    Ok(())
-}
-
-fn xattr_fd(t: &Task, fd: u64) -> Result<(), Errno> {
-    let f = t.files.get(fd_arg(fd))?;
-    if f.is_path_only() {
-        return Err(Errno::EBADF);
-    }
-    Ok(())
-}
-
-pub fn getxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_target(t, a[0], true)?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn lgetxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_target(t, a[0], false)?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn fgetxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_fd(t, a[0])?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn setxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_target(t, a[0], true)?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn lsetxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_target(t, a[0], false)?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn fsetxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_fd(t, a[0])?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn removexattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_target(t, a[0], true)?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn lremovexattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_target(t, a[0], false)?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn fremovexattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_fd(t, a[0])?;
-    xattr_name(t, a[1])?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-pub fn listxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_target(t, a[0], true)?;
-    Ok(0)
-}
-
-pub fn llistxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_target(t, a[0], false)?;
-    Ok(0)
-}
-
-pub fn flistxattr(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    xattr_fd(t, a[0])?;
-    Ok(0)
 }

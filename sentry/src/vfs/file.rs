@@ -114,6 +114,7 @@ pub fn open_for_writing(inode: &InodeRef) -> bool {
 
 impl Drop for File {
     fn drop(&mut self) {
+        crate::fs::inotify::on_close(self);
         if self.writable() {
             let mut w = WRITERS.lock().unwrap_or_else(|e| e.into_inner());
             let k = inode_key(&self.inode);
@@ -177,10 +178,18 @@ impl File {
     }
 
     pub fn read_at(&self, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
-        self.ops.read(self, buf, off)
+        let n = self.ops.read(self, buf, off)?;
+        if n > 0 {
+            crate::fs::inotify::notify_file(self.path.as_ref(), &self.inode, IN_ACCESS);
+        }
+        Ok(n)
     }
 
     pub fn write_at(&self, buf: &[u8], off: u64) -> Result<usize, Errno> {
-        self.ops.write(self, buf, off)
+        let n = self.ops.write(self, buf, off)?;
+        if n > 0 {
+            crate::fs::inotify::notify_file(self.path.as_ref(), &self.inode, IN_MODIFY);
+        }
+        Ok(n)
     }
 }

@@ -237,6 +237,29 @@ pub trait Inode: Send + Sync + Any {
         false
     }
 
+    /// The value of extended attribute `name` (whole name, with its
+    /// namespace prefix). The caller checked namespace and permission.
+    fn getxattr(&self, _name: &[u8]) -> Result<Vec<u8>, Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Sets extended attribute `name`; `flags` are XATTR_CREATE (EEXIST if
+    /// it exists) and XATTR_REPLACE (ENODATA if it does not).
+    fn setxattr(&self, _name: &[u8], _value: &[u8], _flags: u32) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// The names of every extended attribute of the file; the caller hides
+    /// the ones the task may not see.
+    fn listxattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Removes extended attribute `name` (ENODATA if it does not exist).
+    fn removexattr(&self, _name: &[u8]) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
     fn statfs(&self) -> Result<StatFs, Errno> {
         Ok(StatFs {
             fs_type: 0x0102_1994, // TMPFS_MAGIC
