@@ -6,6 +6,7 @@
 
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -124,6 +125,28 @@ TEST(fifo_nonblocking_opens)
 	CHECK_ERRNO(read(r, buf, sizeof buf), EAGAIN);
 	close(w);
 	CHECK_EQ(read(r, buf, sizeof buf), 0);
+}
+
+TEST(fifo_poll_hangup_only_after_a_writer)
+{
+	struct pollfd pfd;
+	int r, w;
+	CHECK_OK(mkfifo("p", 0600));
+	r = open("p", O_RDONLY | O_NONBLOCK);
+	CHECK(r >= 0);
+	pfd.fd = r;
+	pfd.events = POLLIN;
+	/* No writer yet: nothing to report (not a hangup). */
+	CHECK_EQ(poll(&pfd, 1, 0), 0);
+	w = open("p", O_WRONLY | O_NONBLOCK);
+	CHECK(w >= 0);
+	CHECK_EQ(write(w, "x", 1), 1);
+	CHECK_EQ(poll(&pfd, 1, 0), 1);
+	CHECK_EQ(pfd.revents, POLLIN);
+	close(w);
+	/* The writer came and went: hangup. */
+	CHECK_EQ(poll(&pfd, 1, 0), 1);
+	CHECK(pfd.revents & POLLHUP);
 }
 
 TEST(fifo_rdwr_never_blocks)
