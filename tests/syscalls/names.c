@@ -529,6 +529,9 @@ TEST(utimes_microseconds)
 	tv[1].tv_usec = -1;
 	CHECK_ERRNO(utimes("f", tv), EINVAL);
 	CHECK_ERRNO(utimes("missing", NULL), ENOENT);
+	CHECK_ERRNO(syscall(SYS_utimes, NULL, NULL), EFAULT);
+	CHECK_ERRNO(syscall(SYS_utime, NULL, NULL), EFAULT);
+	CHECK_ERRNO(syscall(SYS_futimesat, AT_FDCWD, NULL, NULL), EFAULT);
 }
 
 TEST(futimesat_dirfd_and_null_path)

@@ -303,7 +303,7 @@ fn timeval_set(tv: &Timeval) -> Result<TimeSet, Errno> {
 }
 
 /// utimes and futimesat: `times` is NULL (now) or two timevals; a NULL
-/// path means the file `dirfd` itself.
+/// path means the file `dirfd` itself (with AT_FDCWD, EFAULT as on Linux).
 fn do_utimes(t: &Task, dirfd: i32, path_addr: u64, times: u64) -> SysResult {
     let req = if times == 0 {
         SetAttr {
@@ -323,7 +323,7 @@ fn do_utimes(t: &Task, dirfd: i32, path_addr: u64, times: u64) -> SysResult {
 }
 
 fn set_times(t: &Task, dirfd: i32, path_addr: u64, req: &SetAttr) -> SysResult {
-    if path_addr == 0 {
+    if path_addr == 0 && dirfd != AT_FDCWD {
         let f = t.files.get(dirfd)?;
         return super::stat::set_attr(f.path.as_ref(), &f.inode, req);
     }
@@ -349,13 +349,10 @@ pub fn utime(t: &mut Task, a: &[u64; 6]) -> SysResult {
             ..SetAttr::default()
         }
     };
-    let path = read_path(t, a[0])?;
-    let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    super::stat::set_attr(Some(&p), &p.dentry.inode, &req)
+    set_times(t, AT_FDCWD, a[0], &req)
 }
 
 pub fn utimes(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    read_path(t, a[0])?;
     do_utimes(t, AT_FDCWD, a[0], a[1])
 }
 
