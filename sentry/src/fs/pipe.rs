@@ -140,6 +140,19 @@ impl Pipe {
         v
     }
 
+    /// Puts back bytes `take` removed but the caller could not use, in
+    /// front of what is there.
+    pub fn unread(&self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let mut s = self.lock();
+        for &b in data.iter().rev() {
+            s.buf.push_front(b);
+        }
+        Pipe::wake_all(&mut s);
+    }
+
     /// Appends `data` (the caller made sure there was room).
     pub fn push(&self, data: &[u8]) {
         let mut s = self.lock();
