@@ -261,6 +261,19 @@ TEST(vmsplice_from_pipe)
 	CHECK_STREQ(b, "345");
 }
 
+TEST(vmsplice_fault_keeps_data)
+{
+	int p[2];
+	char buf[8] = {0};
+	struct iovec bad = {(void *)8, 3};
+	CHECK_OK(pipe(p));
+	CHECK_EQ(write(p[1], "abc", 3), 3);
+	CHECK_ERRNO(vmsplice(p[0], &bad, 1, 0), EFAULT);
+	CHECK_EQ(read(p[0], buf, sizeof buf), 3);
+	CHECK_STREQ(buf, "abc");
+	CHECK_ERRNO(vmsplice(p[1], &bad, 1, 0), EFAULT);
+}
+
 TEST(vmsplice_errors)
 {
 	int p[2];

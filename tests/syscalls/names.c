@@ -6,6 +6,7 @@
 
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -124,6 +125,28 @@ TEST(fifo_nonblocking_opens)
 	CHECK_ERRNO(read(r, buf, sizeof buf), EAGAIN);
 	close(w);
 	CHECK_EQ(read(r, buf, sizeof buf), 0);
+}
+
+TEST(fifo_poll_hangup_only_after_a_writer)
+{
+	struct pollfd pfd;
+	int r, w;
+	CHECK_OK(mkfifo("p", 0600));
+	r = open("p", O_RDONLY | O_NONBLOCK);
+	CHECK(r >= 0);
+	pfd.fd = r;
+	pfd.events = POLLIN;
+	/* No writer yet: nothing to report (not a hangup). */
+	CHECK_EQ(poll(&pfd, 1, 0), 0);
+	w = open("p", O_WRONLY | O_NONBLOCK);
+	CHECK(w >= 0);
+	CHECK_EQ(write(w, "x", 1), 1);
+	CHECK_EQ(poll(&pfd, 1, 0), 1);
+	CHECK_EQ(pfd.revents, POLLIN);
+	close(w);
+	/* The writer came and went: hangup. */
+	CHECK_EQ(poll(&pfd, 1, 0), 1);
+	CHECK(pfd.revents & POLLHUP);
 }
 
 TEST(fifo_rdwr_never_blocks)
@@ -479,15 +502,15 @@ TEST(utime_sets_times)
 	struct stat st;
 	time_t now = time(NULL);
 	CHECK_OK(h_write_file("f", "x", 1));
-	CHECK_OK(utime("f", &ub));
+	CHECK_OK(syscall(SYS_utime, "f", &ub));
 	CHECK_OK(stat("f", &st));
 	CHECK_EQ(st.st_atime, 1000);
 	CHECK_EQ(st.st_mtime, 2000);
 	CHECK_EQ(st.st_mtim.tv_nsec, 0);
-	CHECK_OK(utime("f", NULL));
+	CHECK_OK(syscall(SYS_utime, "f", NULL));
 	CHECK_OK(stat("f", &st));
 	CHECK(st.st_mtime >= now - 5);
-	CHECK_ERRNO(utime("missing", &ub), ENOENT);
+	CHECK_ERRNO(syscall(SYS_utime, "missing", &ub), ENOENT);
 }
 
 TEST(utimes_microseconds)
@@ -495,17 +518,45 @@ TEST(utimes_microseconds)
 	struct timeval tv[2] = {{1000, 250000}, {2000, 500000}};
 	struct stat st;
 	CHECK_OK(h_write_file("f", "x", 1));
-	CHECK_OK(utimes("f", tv));
+	CHECK_OK(syscall(SYS_utimes, "f", tv));
 	CHECK_OK(stat("f", &st));
 	CHECK_EQ(st.st_atim.tv_sec, 1000);
 	CHECK_EQ(st.st_atim.tv_nsec, 250000000);
 	CHECK_EQ(st.st_mtim.tv_sec, 2000);
 	CHECK_EQ(st.st_mtim.tv_nsec, 500000000);
 	tv[1].tv_usec = 1000000;
-	CHECK_ERRNO(utimes("f", tv), EINVAL);
+	CHECK_ERRNO(syscall(SYS_utimes, "f", tv), EINVAL);
 	tv[1].tv_usec = -1;
-	CHECK_ERRNO(utimes("f", tv), EINVAL);
-	CHECK_ERRNO(utimes("missing", NULL), ENOENT);
+	CHECK_ERRNO(syscall(SYS_utimes, "f", tv), EINVAL);
+	CHECK_ERRNO(syscall(SYS_utimes, "missing", NULL), ENOENT);
+	CHECK_ERRNO(syscall(SYS_utimes, NULL, NULL), EFAULT);
+	CHECK_ERRNO(syscall(SYS_utime, NULL, NULL), EFAULT);
+	CHECK_ERRNO(syscall(SYS_futimesat, AT_FDCWD, NULL, NULL), EFAULT);
+}
+
+static void utimes_nobody(void *arg)
+{
+	struct timeval tv[2] = {{1, 0}, {2, 0}};
+	struct utimbuf ub = {1, 2};
+	(void)arg;
+	become_nobody();
+	/* The raw calls: glibc makes utimes() and utime() of utimensat. Not
+	 * the owner: explicit times are refused... */
+	CHECK_ERRNO(syscall(SYS_utimes, "open", tv), EPERM);
+	CHECK_ERRNO(syscall(SYS_utime, "open", &ub), EPERM);
+	CHECK_ERRNO(syscall(SYS_futimesat, AT_FDCWD, "open", tv), EPERM);
+	/* ..."now" needs write permission. */
+	CHECK_OK(syscall(SYS_utimes, "open", NULL));
+	CHECK_ERRNO(syscall(SYS_utimes, "closed", NULL), EACCES);
+	CHECK_ERRNO(syscall(SYS_utime, "closed", NULL), EACCES);
+}
+
+TEST(utimes_permissions)
+{
+	CHECK_OK(h_write_file("open", "x", 1));
+	CHECK_OK(chmod("open", 0666));
+	CHECK_OK(h_write_file("closed", "x", 1));
+	CHECK_CHILD(utimes_nobody, NULL);
 }
 
 TEST(futimesat_dirfd_and_null_path)
@@ -779,7 +830,7 @@ TEST(eloop)
 	CHECK_ERRNO(open("a", O_RDONLY), ELOOP);
 	CHECK_ERRNO(chroot("a"), ELOOP);
 	CHECK_ERRNO(mknod("a/x", S_IFREG | 0644, 0), ELOOP);
-	CHECK_ERRNO(utimes("a", NULL), ELOOP);
+	CHECK_ERRNO(syscall(SYS_utimes, "a", NULL), ELOOP);
 	CHECK_OK(h_write_file("f", "x", 1));
 	CHECK_OK(symlink("f", "l"));
 	CHECK_ERRNO(open("l", O_RDONLY | O_NOFOLLOW), ELOOP);

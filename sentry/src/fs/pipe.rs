@@ -140,6 +140,19 @@ impl Pipe {
         v
     }
 
+    /// Puts back bytes `take` removed but the caller could not use, in
+    /// front of what is there.
+    pub fn unread(&self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let mut s = self.lock();
+        for &b in data.iter().rev() {
+            s.buf.push_front(b);
+        }
+        Pipe::wake_all(&mut s);
+    }
+
     /// Appends `data` (the caller made sure there was room).
     pub fn push(&self, data: &[u8]) {
         let mut s = self.lock();
@@ -148,7 +161,9 @@ impl Pipe {
     }
 
     /// poll(2) events for an end.
-    fn readiness(&self, write: bool) -> i16 {
+    /// `writers_seen` is the count of writer opens when the reader opened:
+    /// a FIFO reader sees no hangup before a writer has come and gone.
+    fn readiness(&self, write: bool, writers_seen: u64) -> i16 {
         let s = self.lock();
         if write {
             if s.readers == 0 {
@@ -163,7 +178,7 @@ impl Pipe {
             if !s.buf.is_empty() {
                 r |= POLLIN;
             }
-            if s.writers == 0 {
+            if s.writers == 0 && s.writer_opens != writers_seen {
                 r |= POLLHUP;
             }
             r
@@ -184,6 +199,8 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
         state: Mutex::new(State {
             readers: 1,
             writers: 1,
+            reader_opens: 1,
+            writer_opens: 1,
             ..State::default()
         }),
         inode: inode.clone(),
@@ -194,6 +211,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
             pipe: pipe.clone(),
             read: true,
             write: false,
+            writers_seen: 0,
         }),
         inode.clone(),
         None,
@@ -204,6 +222,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
             pipe,
             read: false,
             write: true,
+            writers_seen: 0,
         }),
         inode,
         None,
@@ -302,6 +321,7 @@ impl Fifo {
             pipe: p.clone(),
             read,
             write,
+            writers_seen: s.writer_opens,
         };
         if read && write || nonblock {
             return Ok(Box::new(end));
@@ -337,6 +357,8 @@ pub struct PipeEnd {
     pipe: Arc<Pipe>,
     read: bool,
     write: bool,
+    /// Writer opens of the pipe when this end was opened (poll's POLLHUP).
+    writers_seen: u64,
 }
 
 impl PipeEnd {
@@ -468,9 +490,11 @@ impl FileOps for PipeEnd {
 
     fn poll(&self, _file: &File, events: i16) -> Option<i16> {
         let r = match (self.read, self.write) {
-            (true, true) => self.pipe.readiness(false) | self.pipe.readiness(true),
-            (false, w) => self.pipe.readiness(w),
-            (true, false) => self.pipe.readiness(false),
+            (true, true) => {
+                self.pipe.readiness(false, self.writers_seen) | self.pipe.readiness(true, 0)
+            }
+            (false, w) => self.pipe.readiness(w, self.writers_seen),
+            (true, false) => self.pipe.readiness(false, self.writers_seen),
         };
         Some(r & (events | POLLERR | POLLHUP))
     }

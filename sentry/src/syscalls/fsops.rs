@@ -313,7 +313,7 @@ fn timeval_set(tv: &Timeval) -> Result<TimeSet, Errno> {
 }
 
 /// utimes and futimesat: `times` is NULL (now) or two timevals; a NULL
-/// path means the file `dirfd` itself.
+/// path means the file `dirfd` itself (with AT_FDCWD, EFAULT as on Linux).
 fn do_utimes(t: &Task, dirfd: i32, path_addr: u64, times: u64) -> SysResult {
     let req = if times == 0 {
         SetAttr {
@@ -333,13 +333,43 @@ fn do_utimes(t: &Task, dirfd: i32, path_addr: u64, times: u64) -> SysResult {
 }
 
 fn set_times(t: &Task, dirfd: i32, path_addr: u64, req: &SetAttr) -> SysResult {
-    if path_addr == 0 {
+    let (inode, path) = if path_addr == 0 && dirfd != AT_FDCWD {
         let f = t.files.get(dirfd)?;
-        return super::stat::set_attr(f.path.as_ref(), &f.inode, req);
+        (f.inode.clone(), f.path.clone())
+    } else {
+        let path = read_path(t, path_addr)?;
+        let p = t.resolve_at(dirfd, &path, true)?;
+        (p.dentry.inode.clone(), Some(p))
+    };
+    if path.as_ref().is_some_and(|p| p.mount.read_only) {
+        return Err(Errno::EROFS);
     }
-    let path = read_path(t, path_addr)?;
-    let p = t.resolve_at(dirfd, &path, true)?;
-    super::stat::set_attr(Some(&p), &p.dentry.inode, req)
+    let touch = req.atime == Some(TimeSet::Now) && req.mtime == Some(TimeSet::Now);
+    may_set_times(t, &inode.attr()?, touch)?;
+    super::stat::set_attr(path.as_ref(), &inode, req)
+}
+
+/// utimensat's rule: explicit times need the owner or CAP_FOWNER; "now"
+/// also lets anyone with write permission touch the file.
+fn may_set_times(t: &Task, a: &crate::vfs::Attr, touch: bool) -> Result<(), Errno> {
+    use crate::kernel::task_caps::{CAP_DAC_OVERRIDE, CAP_FOWNER};
+    let c = &t.creds;
+    if c.fsuid == a.uid || c.has_cap(CAP_FOWNER) {
+        return Ok(());
+    }
+    if !touch {
+        return Err(Errno::EPERM);
+    }
+    let bits = if c.fsgid == a.gid || c.groups.contains(&a.gid) {
+        (a.mode >> 3) & 7
+    } else {
+        a.mode & 7
+    };
+    if bits & 2 != 0 || c.has_cap(CAP_DAC_OVERRIDE) {
+        Ok(())
+    } else {
+        Err(Errno::EACCES)
+    }
 }
 
 pub fn utime(t: &mut Task, a: &[u64; 6]) -> SysResult {
@@ -359,13 +389,10 @@ pub fn utime(t: &mut Task, a: &[u64; 6]) -> SysResult {
             ..SetAttr::default()
         }
     };
-    let path = read_path(t, a[0])?;
-    let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    super::stat::set_attr(Some(&p), &p.dentry.inode, &req)
+    set_times(t, AT_FDCWD, a[0], &req)
 }
 
 pub fn utimes(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    read_path(t, a[0])?;
     do_utimes(t, AT_FDCWD, a[0], a[1])
 }
 

@@ -101,11 +101,19 @@ pub fn splice(t: &mut Task, a: &[u64; 6]) -> SysResult {
             if !ip.pipe().wait_data(nonblock)? {
                 return Ok(0);
             }
-            let data = ip.pipe().peek(len);
+            // Taken, not peeked: a concurrent reader cannot see the bytes
+            // too; what the file does not take goes back in front.
+            let data = ip.pipe().take(len);
             let seekable = out.ops.seekable();
             let pos = at.unwrap_or_else(|| if seekable { pos_of(&out) } else { 0 });
-            let n = write_all(&out, &data, pos)?;
-            ip.pipe().take(n);
+            let n = match write_all(&out, &data, pos) {
+                Ok(n) => n,
+                Err(e) => {
+                    ip.pipe().unread(&data);
+                    return Err(e);
+                }
+            };
+            ip.pipe().unread(&data[n..]);
             match at {
                 Some(o) => t.mm().write_obj(off_out, &((o + n as u64) as i64))?,
                 None if seekable => set_pos(&out, pos + n as u64),
@@ -233,9 +241,11 @@ pub fn vmsplice(t: &mut Task, a: &[u64; 6]) -> SysResult {
                     Err(e) if done == 0 => return Err(e),
                     Err(_) => return Ok(done),
                 }
-                let data = pipe.peek((iov.len - at) as usize);
-                t.mm().copy_out(iov.base + at, &data)?;
-                pipe.take(data.len());
+                let data = pipe.take((iov.len - at) as usize);
+                if let Err(e) = t.mm().copy_out(iov.base + at, &data) {
+                    pipe.unread(&data);
+                    return if done == 0 { Err(e) } else { Ok(done) };
+                }
                 data.len()
             };
             at += step as u64;
