@@ -345,31 +345,8 @@ fn set_times(t: &Task, dirfd: i32, path_addr: u64, req: &SetAttr) -> SysResult {
         return Err(Errno::EROFS);
     }
     let touch = req.atime == Some(TimeSet::Now) && req.mtime == Some(TimeSet::Now);
-    may_set_times(t, &inode.attr()?, touch)?;
+    crate::vfs::perm::may_set_times(&t.creds, &inode.attr()?, touch)?;
     super::stat::set_attr(path.as_ref(), &inode, req)
-}
-
-/// utimensat's rule: explicit times need the owner or CAP_FOWNER; "now"
-/// also lets anyone with write permission touch the file.
-fn may_set_times(t: &Task, a: &crate::vfs::Attr, touch: bool) -> Result<(), Errno> {
-    use crate::kernel::task_caps::{CAP_DAC_OVERRIDE, CAP_FOWNER};
-    let c = &t.creds;
-    if c.fsuid == a.uid || c.has_cap(CAP_FOWNER) {
-        return Ok(());
-    }
-    if !touch {
-        return Err(Errno::EPERM);
-    }
-    let bits = if c.fsgid == a.gid || c.groups.contains(&a.gid) {
-        (a.mode >> 3) & 7
-    } else {
-        a.mode & 7
-    };
-    if bits & 2 != 0 || c.has_cap(CAP_DAC_OVERRIDE) {
-        Ok(())
-    } else {
-        Err(Errno::EACCES)
-    }
 }
 
 pub fn utime(t: &mut Task, a: &[u64; 6]) -> SysResult {
