@@ -26,12 +26,18 @@ const UPPER_INO_BIT: u64 = 1 << 47;
 
 pub struct OverlayFs {
     dev: u64,
+    /// The lower layer's root: statfs reports its file system for every
+    /// file of the overlay, as Linux reports one file system per mount.
+    lower_root: InodeRef,
 }
 
 impl OverlayFs {
     /// An overlay of `upper` (an empty writable directory) on `lower`.
     pub fn new_root(upper: InodeRef, lower: InodeRef) -> Result<Arc<OverlayInode>, Errno> {
-        let fs = Arc::new(OverlayFs { dev: anon_dev() });
+        let fs = Arc::new(OverlayFs {
+            dev: anon_dev(),
+            lower_root: lower.clone(),
+        });
         OverlayInode::new(&fs, None, b"/", Some(upper), Some(lower))
     }
 }
@@ -564,13 +570,60 @@ impl Inode for OverlayInode {
     }
 
     fn statfs(&self) -> Result<StatFs, Errno> {
-        match &self.lower {
-            Some(l) => l.statfs(),
-            None => self.current().statfs(),
-        }
+        self.fs.lower_root.statfs()
     }
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::tmpfs::Tmpfs;
+    use crate::mm::memfile::MemoryFile;
+
+    /// A tmpfs directory whose file system reports 42 blocks.
+    struct Lower(InodeRef);
+
+    impl Inode for Lower {
+        fn file_type(&self) -> FileType {
+            self.0.file_type()
+        }
+        fn attr(&self) -> Result<Attr, Errno> {
+            self.0.attr()
+        }
+        fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+            self.0.clone().open(flags)
+        }
+        fn lookup(&self, name: &[u8]) -> Result<InodeRef, Errno> {
+            self.0.lookup(name)
+        }
+        fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
+            self.0.readdir()
+        }
+        fn statfs(&self) -> Result<StatFs, Errno> {
+            Ok(StatFs {
+                blocks: 42,
+                ..self.0.statfs()?
+            })
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    #[test]
+    fn statfs_is_the_same_for_upper_only_files() {
+        let mf = Arc::new(MemoryFile::new().unwrap());
+        let upper = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        let lower = Arc::new(Lower(Tmpfs::new_root(&mf, 0o755, Owner::default())));
+        let root = OverlayFs::new_root(upper, lower).unwrap();
+        let file = root.create(b"new", 0o644, Owner::default()).unwrap();
+        let dir = root.mkdir(b"dir", 0o755, Owner::default()).unwrap();
+        assert_eq!(root.statfs().unwrap().blocks, 42);
+        assert_eq!(file.statfs().unwrap().blocks, 42);
+        assert_eq!(dir.statfs().unwrap().blocks, 42);
     }
 }
