@@ -19,7 +19,7 @@ const SENTRY: &[Rule] = &[
     (libc::SYS_readv, "vectored host I/O"),
     (libc::SYS_writev, "vectored host I/O, logs"),
     (libc::SYS_pread64, "donated gofer files"),
-    (libc::SYS_pwrite64, "donated gofer files (--overlay=none)"),
+    (libc::SYS_pwrite64, "donated files, memory-file writes"),
     (libc::SYS_lseek, "host stdio offsets"),
     (libc::SYS_close, "donated files, fids"),
     (libc::SYS_fstat, "host stdio attributes"),
