@@ -3,8 +3,8 @@
 //! asserted here: these machines are too noisy, and the harness reports
 //! targets, it does not enforce them.
 //!
-//! Needs `runsc` (see `rvisor_tests::find_runsc`), busybox-static, gcc and
-//! taskset.
+//! Needs `runsc` (see `rvisor_tests::find_runsc`), busybox-static, gcc,
+//! taskset and tar.
 
 #![deny(unsafe_code)]
 
