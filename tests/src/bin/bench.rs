@@ -1019,9 +1019,10 @@ fn has_volume_flag(runsc: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Sequential write and read of a file on a rw bind mount
-/// (`runsc do --volume HOST:/mnt/rvisor-bench`), against the same host
-/// directory natively. `None` (rows left out) if runsc has no `--volume`.
+/// Sequential write and read of a file on a rw bind mount of a host
+/// directory at the same path (`runsc do --volume DIR:DIR`), against the
+/// same directory natively. `None` (rows left out) if runsc has no
+/// `--volume`.
 fn bind_io(runsc: &Path, dir: &Path, p: Params) -> Option<[Row; 2]> {
     if !has_volume_flag(runsc) {
         eprintln!(
@@ -1048,11 +1049,12 @@ fn bind_io(runsc: &Path, dir: &Path, p: Params) -> Option<[Row; 2]> {
         Ok(bin) => {
             let (mib, reads) = (p.big_file_mib.to_string(), "1".to_string());
             let bytes = Some(p.big_file_mib << 20);
-            let mount = format!("{}:/mnt/rvisor-bench", vol.display());
+            let mount = format!("{0}:{0}", vol.display());
+            let data = vol.join("data");
             for _ in 0..p.io_runs {
                 let mut cmd = Command::new(&bin);
                 cmd.arg("all")
-                    .arg(vol.join("data"))
+                    .arg(&data)
                     .args([&mib, &reads])
                     .current_dir(dir);
                 push_all(
@@ -1062,7 +1064,7 @@ fn bind_io(runsc: &Path, dir: &Path, p: Params) -> Option<[Row; 2]> {
                 let program: [&OsStr; 5] = [
                     bin.as_os_str(),
                     "all".as_ref(),
-                    "/mnt/rvisor-bench/data".as_ref(),
+                    data.as_os_str(),
                     mib.as_ref(),
                     reads.as_ref(),
                 ];
