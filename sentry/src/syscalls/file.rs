@@ -83,7 +83,17 @@ fn open_in(
                     return Err(Errno::EROFS);
                 }
                 let perm = mode & 0o7777 & !t.fs.umask();
-                let inode = parent.dir.dentry.inode.create(name, perm, owner(t))?;
+                let inode = match parent.dir.dentry.inode.create(name, perm, owner(t)) {
+                    // Another task made the name since the lookup: without
+                    // O_EXCL, open what is there now (depth bounds retries).
+                    Err(e) if e == Errno::EEXIST && flags & O_EXCL == 0 => {
+                        if depth >= MAX_SYMLINKS {
+                            return Err(Errno::ELOOP);
+                        }
+                        return open_in(t, lk, path, flags, mode, depth + 1);
+                    }
+                    r => r?,
+                };
                 let dentry = parent.dir.dentry.insert(name, inode);
                 Path {
                     mount: parent.dir.mount.clone(),
