@@ -1155,8 +1155,8 @@ fn many_files(runsc: &Path, dir: &Path, p: Params) -> Row {
     }
 }
 
-/// Writes a tree of about `mib` MiB under `root`: per MiB, eight 100 KiB
-/// files and sixteen 1 KiB files, in directories of 64 files.
+/// Writes a tree of `mib` MiB of file data under `root`: per MiB, ten
+/// 100 KiB files and twenty-four 1 KiB files, in directories of 64 files.
 fn write_tree(root: &Path, mib: u64) -> Result<(), String> {
     let err = |p: &Path, e: std::io::Error| format!("writing {}: {e}", p.display());
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
@@ -1169,14 +1169,14 @@ fn write_tree(root: &Path, mib: u64) -> Result<(), String> {
         }
     };
     let (mut big, mut small) = (vec![0u8; 100 << 10], vec![0u8; 1 << 10]);
-    let files = mib * 24;
+    let files = mib * 34;
     for i in 0..files {
         let sub = root.join(format!("d{:03}", i / 64));
         if i % 64 == 0 {
             std::fs::create_dir_all(&sub).map_err(|e| err(&sub, e))?;
         }
         let path = sub.join(format!("f{i:05}"));
-        let buf = if i % 3 == 0 { &mut big } else { &mut small };
+        let buf = if i % 34 < 10 { &mut big } else { &mut small };
         fill(buf);
         std::fs::write(&path, &buf[..]).map_err(|e| err(&path, e))?;
     }
