@@ -232,6 +232,51 @@ git count-objects -v | grep -v size
     compare_script(&["/usr/bin/git"], script);
 }
 
+/// `git clone` of a local repository made on the host before the runs:
+/// git hard-links the object files and checks that each link has the
+/// source's inode number, mode and size; in the sandbox each link copies a
+/// lower-layer file up to the overlay's upper layer.
+#[test]
+fn git_clone_of_a_host_repository_hard_links_objects() {
+    if !Path::new("/usr/bin/git").exists() {
+        eprintln!("skipped: /usr/bin/git is not installed");
+        return;
+    }
+    let src = TempDir::new("rvisor-files-repo");
+    let setup = format!(
+        "{GIT_ENV}git init -q -b main {0}\ncd {0}\nseq 1 3000 > numbers\n\
+         mkdir d && echo x > d/x\ngit add . && git commit -q -m one\n\
+         echo y >> d/x && git commit -q -a -m two\n",
+        src.path().display()
+    );
+    let mut cmd = Command::new("/bin/sh");
+    cmd.args(["-c", &setup]);
+    let out = run_with_timeout(&mut with_env(cmd, src.path()), None, TIMEOUT).expect("sh");
+    assert_eq!(
+        out.code(),
+        Some(0),
+        "making the repository:\n{}",
+        out.dump()
+    );
+    let script = format!(
+        "set -e\n{GIT_ENV}git clone -q {} clone\ncd clone\n\
+         git log --format='%H %s'\ngit status --porcelain\ngit fsck --strict 2>&1\n\
+         find .git/objects -type f -links +1 | wc -l\n",
+        src.path().display()
+    );
+    let Some(s) = compare_script(&["/usr/bin/git"], &script) else {
+        return;
+    };
+    assert!(s.stdout_str().contains(" two\n"), "{}", s.dump());
+}
+
+/// Fixed identities and dates for git, so commit hashes match.
+const GIT_ENV: &str = "export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL=author@example.com
+export GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL=committer@example.com
+export GIT_AUTHOR_DATE='2020-02-02T12:00:00Z' GIT_COMMITTER_DATE='2020-02-02T12:00:00Z'
+";
+
 /// sqlite3 in WAL mode: a 10,000-row table, then two processes inserting
 /// at once under sqlite's locks (fcntl record locks on the database and
 /// its shared-memory file, which both map), then `integrity_check`.
