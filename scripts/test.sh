@@ -13,6 +13,9 @@ command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
 [ -x /usr/bin/python3 ] || need_pkgs+=(python3)
 command -v g++ >/dev/null || need_pkgs+=(g++)
 command -v file >/dev/null || need_pkgs+=(file)
+# Issue #4's end-to-end tests (tests/tests/files.rs): Debian's git and sqlite3.
+[ -x /usr/bin/git ] || need_pkgs+=(git)
+[ -x /usr/bin/sqlite3 ] || need_pkgs+=(sqlite3)
 if ((${#need_pkgs[@]})); then
   echo "=== installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -43,7 +46,7 @@ stage clippy cargo clippy --workspace --all-targets -- -D warnings
 stage build cargo build --release --workspace
 stage unit cargo test --release --workspace --exclude rvisor-tests
 stage syscall-suite cargo run --release -q -p rvisor-tests --bin syscall-suite
-stage e2e cargo test --release -p rvisor-tests --test busybox --test do_cli --test lifecycle --test dynamic --test perms --test process --test bench_smoke
+stage e2e cargo test --release -p rvisor-tests --test busybox --test do_cli --test lifecycle --test dynamic --test perms --test process --test files --test xattr --test bench_smoke
 
 echo
 echo "=== summary"

@@ -19,7 +19,10 @@ const SENTRY: &[Rule] = &[
     (libc::SYS_readv, "vectored host I/O"),
     (libc::SYS_writev, "vectored host I/O, logs"),
     (libc::SYS_pread64, "donated gofer files"),
-    (libc::SYS_pwrite64, "donated gofer files (--overlay=none)"),
+    (
+        libc::SYS_pwrite64,
+        "donated gofer files (--overlay=none), memory-file writes",
+    ),
     (
         libc::SYS_lseek,
         "host stdio offsets, SEEK_DATA/SEEK_HOLE of donated files",

@@ -26,12 +26,34 @@ const UPPER_INO_BIT: u64 = 1 << 47;
 
 pub struct OverlayFs {
     dev: u64,
+    /// The lower layer's root: statfs reports its file system for every
+    /// file of the overlay, as Linux reports one file system per mount.
+    lower_root: InodeRef,
+    /// Upper inode number → lower inode number of each copied-up file, so
+    /// a hard link made to it later (an upper-only name) has the same
+    /// inode number as the file (git's local clone checks).
+    copied_up: Mutex<HashMap<u64, u64>>,
+}
+
+impl OverlayFs {
+    /// The overlay inode number of a file whose upper inode number is
+    /// `upper_ino` and which has no lower file under this name.
+    fn upper_only_ino(&self, upper_ino: u64) -> u64 {
+        lock(&self.copied_up)
+            .get(&upper_ino)
+            .copied()
+            .unwrap_or(upper_ino | UPPER_INO_BIT)
+    }
 }
 
 impl OverlayFs {
     /// An overlay of `upper` (an empty writable directory) on `lower`.
     pub fn new_root(upper: InodeRef, lower: InodeRef) -> Result<Arc<OverlayInode>, Errno> {
-        let fs = Arc::new(OverlayFs { dev: anon_dev() });
+        let fs = Arc::new(OverlayFs {
+            dev: anon_dev(),
+            lower_root: lower.clone(),
+            copied_up: Mutex::new(HashMap::new()),
+        });
         OverlayInode::new(&fs, None, b"/", Some(upper), Some(lower))
     }
 }
@@ -88,7 +110,7 @@ impl OverlayInode {
                 upper.as_ref().map_or(l.file_type(), |u| u.file_type()),
                 l.attr()?.ino,
             ),
-            (Some(u), None) => (u.file_type(), u.attr()?.ino | UPPER_INO_BIT),
+            (Some(u), None) => (u.file_type(), fs.upper_only_ino(u.attr()?.ino)),
             (None, None) => return Err(Errno::ENOENT),
         };
         Ok(Arc::new_cyclic(|me| OverlayInode {
@@ -159,6 +181,9 @@ impl OverlayInode {
             _ => return Err(Errno::EPERM.with_msg("cannot copy up a special file")),
         };
         copy_xattrs(lower, &new)?;
+        if self.ty != FileType::Directory {
+            lock(&self.fs.copied_up).insert(new.attr()?.ino, self.ino);
+        }
         new.set_attr(&SetAttr {
             mode: Some(perm),
             uid: Some(a.uid),
@@ -275,7 +300,7 @@ impl OverlayInode {
                     {
                         e.ino
                     } else {
-                        u.ino | UPPER_INO_BIT
+                        self.fs.upper_only_ino(u.ino)
                     };
                     from_lower.insert(e.name.clone());
                     out.push(DirEntry {
@@ -291,7 +316,7 @@ impl OverlayInode {
         for e in upper {
             if !from_lower.contains(&e.name) {
                 out.push(DirEntry {
-                    ino: e.ino | UPPER_INO_BIT,
+                    ino: self.fs.upper_only_ino(e.ino),
                     ..e
                 });
             }
@@ -631,13 +656,89 @@ impl Inode for OverlayInode {
     }
 
     fn statfs(&self) -> Result<StatFs, Errno> {
-        match &self.lower {
-            Some(l) => l.statfs(),
-            None => self.current().statfs(),
-        }
+        self.fs.lower_root.statfs()
     }
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::tmpfs::Tmpfs;
+    use crate::mm::memfile::MemoryFile;
+
+    /// A tmpfs directory whose file system reports 42 blocks.
+    struct Lower(InodeRef);
+
+    impl Inode for Lower {
+        fn file_type(&self) -> FileType {
+            self.0.file_type()
+        }
+        fn attr(&self) -> Result<Attr, Errno> {
+            self.0.attr()
+        }
+        fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+            self.0.clone().open(flags)
+        }
+        fn lookup(&self, name: &[u8]) -> Result<InodeRef, Errno> {
+            self.0.lookup(name)
+        }
+        fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
+            self.0.readdir()
+        }
+        fn statfs(&self) -> Result<StatFs, Errno> {
+            Ok(StatFs {
+                blocks: 42,
+                ..self.0.statfs()?
+            })
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    /// An overlay whose lower layer holds a regular file "f".
+    fn overlay_with_lower_file() -> Arc<OverlayInode> {
+        let mf = Arc::new(MemoryFile::new().unwrap());
+        let upper = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        let lower_root = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        lower_root.create(b"f", 0o644, Owner::default()).unwrap();
+        OverlayFs::new_root(upper, Arc::new(Lower(lower_root))).unwrap()
+    }
+
+    #[test]
+    fn hard_link_to_a_lower_file_has_its_inode_number() {
+        let root = overlay_with_lower_file();
+        let f = root.lookup(b"f").unwrap();
+        let ino = f.attr().unwrap().ino;
+        root.link(b"g", &f).unwrap();
+        let g = root.lookup(b"g").unwrap();
+        assert_eq!(g.attr().unwrap().ino, ino);
+        assert_eq!(g.attr().unwrap().nlink, 2);
+        assert_eq!(f.attr().unwrap().ino, ino, "copy-up keeps the number");
+        let entries = root.readdir().unwrap();
+        for name in [&b"f"[..], b"g"] {
+            let e = entries.iter().find(|e| e.name == name).unwrap();
+            assert_eq!(e.ino, ino, "readdir of {name:?}");
+        }
+        // A new upper-only file still gets a number of its own.
+        let n = root.create(b"n", 0o644, Owner::default()).unwrap();
+        assert_ne!(n.attr().unwrap().ino, ino);
+    }
+
+    #[test]
+    fn statfs_is_the_same_for_upper_only_files() {
+        let mf = Arc::new(MemoryFile::new().unwrap());
+        let upper = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        let lower = Arc::new(Lower(Tmpfs::new_root(&mf, 0o755, Owner::default())));
+        let root = OverlayFs::new_root(upper, lower).unwrap();
+        let file = root.create(b"new", 0o644, Owner::default()).unwrap();
+        let dir = root.mkdir(b"dir", 0o755, Owner::default()).unwrap();
+        assert_eq!(root.statfs().unwrap().blocks, 42);
+        assert_eq!(file.statfs().unwrap().blocks, 42);
+        assert_eq!(dir.statfs().unwrap().blocks, 42);
     }
 }

@@ -879,21 +879,30 @@ impl FileOps for TmpfsFile {
                 return Err(Errno::EINVAL);
             };
             let mf = &self.inode.fs.mf;
+            let pages = if buf.is_empty() {
+                0..0
+            } else {
+                off / PAGE..end.div_ceil(PAGE)
+            };
+            for index in pages {
+                if let std::collections::btree_map::Entry::Vacant(e) = f.pages.entry(index) {
+                    e.insert(mf.alloc(PAGE)?);
+                }
+            }
+            // One copy per run of pages whose frames follow each other (new
+            // pages of a file usually do): large copies are cheaper.
             let mut done = 0;
             while done < buf.len() {
                 let pos = off + done as u64;
-                let in_page = pos % PAGE;
-                let chunk = ((PAGE - in_page) as usize).min(buf.len() - done);
-                let frame = match f.pages.get(&(pos / PAGE)) {
-                    Some(&frame) => frame,
-                    None => {
-                        let frame = mf.alloc(PAGE)?;
-                        f.pages.insert(pos / PAGE, frame);
-                        frame
-                    }
-                };
-                mf.write(frame + in_page, &buf[done..done + chunk]);
-                done += chunk;
+                let start = f.pages[&(pos / PAGE)] + pos % PAGE;
+                let mut len = ((PAGE - pos % PAGE) as usize).min(buf.len() - done);
+                while done + len < buf.len()
+                    && f.pages[&((pos + len as u64) / PAGE)] == start + len as u64
+                {
+                    len += (PAGE as usize).min(buf.len() - done - len);
+                }
+                mf.write(start, &buf[done..done + len]);
+                done += len;
             }
             f.size = f.size.max(end);
         }

@@ -91,9 +91,19 @@ pub(crate) fn open_in(
                 let dir = &parent.dir.dentry.inode;
                 let dir_attr = dir.attr()?;
                 perm::check(&t.creds, &dir_attr, perm::MAY_WRITE | perm::MAY_EXEC)?;
-                let mode = mode & 0o7777 & !t.fs.umask();
-                let (owner, mode) = perm::new_owner(&t.creds, &dir_attr, mode, false);
-                let inode = dir.create(name, mode, owner)?;
+                let perm = mode & 0o7777 & !t.fs.umask();
+                let (owner, perm) = perm::new_owner(&t.creds, &dir_attr, perm, false);
+                let inode = match dir.create(name, perm, owner) {
+                    // Another task made the name since the lookup: without
+                    // O_EXCL, open what is there now (depth bounds retries).
+                    Err(e) if e == Errno::EEXIST && flags & O_EXCL == 0 => {
+                        if depth >= MAX_SYMLINKS {
+                            return Err(Errno::ELOOP);
+                        }
+                        return open_in(t, lk, path, flags, mode, depth + 1);
+                    }
+                    r => r?,
+                };
                 crate::fs::inotify::on_create(dir, name, &inode);
                 let dentry = parent.dir.dentry.insert(name, inode);
                 // A file this open created is opened whatever its mode says.

@@ -14,7 +14,16 @@
 //!   `tests/bench/true_static.c`), as rates;
 //! - futex ping-pong between two threads (`tests/bench/futex_pingpong.c`),
 //!   whose target is a multiple of the ptrace floor measured for getppid;
-//! - signal delivery round trip to oneself (`tests/bench/signal_roundtrip.c`).
+//! - signal delivery round trip to oneself (`tests/bench/signal_roundtrip.c`);
+//! - file I/O (issue #4, `tests/bench/fileio.c`): sequential 1 MiB writes
+//!   and reads of a 1 GiB file and 4 KiB random reads, on tmpfs (natively
+//!   the host's /dev/shm, in the sandbox its /tmp: the overlay's tmpfs
+//!   upper layer), on the gofer lower (a page-cached host file made before
+//!   the run) and on a rw bind mount (`runsc do --volume`, left out with a
+//!   message if runsc has no such flag);
+//! - create+stat+unlink of 10,000 small files on tmpfs
+//!   (`tests/bench/manyfiles.c`), and `tar -x` of a 100 MiB tree (an
+//!   archive on the host) into tmpfs, in wall seconds.
 //!
 //! The C programs are built with `gcc -static -O2` into
 //! `<workspace>/target/bench/` when their source is newer than the binary.
@@ -24,7 +33,7 @@
 
 #![deny(unsafe_code)]
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -72,6 +81,18 @@ struct Params {
     /// Signals sent to oneself per run, and runs per side (median).
     signals: u64,
     signal_runs: usize,
+    /// Size of the large files of the file I/O rows, in MiB.
+    big_file_mib: u64,
+    /// 4 KiB random reads per run.
+    random_reads: u64,
+    /// Runs of each file I/O program on each side; the best counts.
+    io_runs: usize,
+    /// Files created, stat'ed and unlinked per run, and runs (median).
+    small_files: u64,
+    small_file_runs: usize,
+    /// Size of the tree `tar -x` extracts, in MiB, and runs (median).
+    tar_mib: u64,
+    tar_runs: usize,
 }
 
 const FULL: Params = Params {
@@ -89,6 +110,13 @@ const FULL: Params = Params {
     futex_runs: 5,
     signals: 20_000,
     signal_runs: 5,
+    big_file_mib: 1024,
+    random_reads: 100_000,
+    io_runs: 2,
+    small_files: 10_000,
+    small_file_runs: 3,
+    tar_mib: 100,
+    tar_runs: 2,
 };
 
 const QUICK: Params = Params {
@@ -106,6 +134,13 @@ const QUICK: Params = Params {
     futex_runs: 1,
     signals: 1_000,
     signal_runs: 1,
+    big_file_mib: 32,
+    random_reads: 5_000,
+    io_runs: 1,
+    small_files: 1_000,
+    small_file_runs: 1,
+    tar_mib: 8,
+    tar_runs: 1,
 };
 
 /// What a row's target is, on what it is checked.
@@ -756,6 +791,450 @@ fn read_file(runsc: &Path, dir: &Path, p: Params) -> Row {
     }
 }
 
+/// Pushes the i-th figure of each run into the i-th `Samples`.
+fn push_all(samples: &mut [Samples], figures: Result<Vec<f64>, String>) {
+    for (i, s) in samples.iter_mut().enumerate() {
+        s.push(figures.as_ref().map(|f| f[i]).map_err(Clone::clone));
+    }
+}
+
+/// Checks that a fileio run did all the work asked for: `bytes=` (if
+/// `bytes` is given) and `reads=`.
+fn checked_fileio(
+    what: &str,
+    cmd: Command,
+    keys: &[&str],
+    bytes: Option<u64>,
+    reads: Option<u64>,
+) -> Result<Vec<f64>, String> {
+    let out = run(what, cmd)?;
+    for (key, want) in [("bytes", bytes), ("reads", reads)] {
+        if let Some(want) = want {
+            let got = field(what, &out, key)?;
+            if got != want as f64 {
+                return Err(format!("{what}: {key}={got}, asked for {want}"));
+            }
+        }
+    }
+    keys.iter().map(|k| field(what, &out, k)).collect()
+}
+
+/// A fresh path on the host's tmpfs (/dev/shm), for the native side of the
+/// tmpfs rows: the sandbox's /tmp is its overlay's tmpfs upper layer.
+fn host_tmpfs_path(what: &str) -> PathBuf {
+    PathBuf::from("/dev/shm").join(rvisor_tests::unique_name(&format!("rvisor-bench-{what}")))
+}
+
+/// Sequential write, sequential read and 4 KiB random reads of a file
+/// created by the program itself: natively on the host's tmpfs, in the
+/// sandbox in /tmp (the overlay's tmpfs upper layer).
+fn tmpfs_io(runsc: &Path, dir: &Path, p: Params) -> [Row; 3] {
+    let mut samples = [Samples::new(), Samples::new(), Samples::new()];
+    let mut sandbox = [Samples::new(), Samples::new(), Samples::new()];
+    let keys = ["write_mb_per_s", "read_mb_per_s", "reads_per_s"];
+    let (mib, reads) = (p.big_file_mib.to_string(), p.random_reads.to_string());
+    let bytes = Some(p.big_file_mib << 20);
+    match build("fileio") {
+        Err(e) => {
+            push_all(&mut samples, Err(e.clone()));
+            push_all(&mut sandbox, Err(e));
+        }
+        Ok(bin) => {
+            for _ in 0..p.io_runs {
+                let host = host_tmpfs_path("io");
+                let mut cmd = Command::new(&bin);
+                cmd.arg("all")
+                    .arg(&host)
+                    .args([&mib, &reads])
+                    .current_dir(dir);
+                let figs = checked_fileio("fileio all (native)", cmd, &keys, bytes, None);
+                let _ = std::fs::remove_file(&host);
+                push_all(&mut samples, figs);
+
+                let program = [
+                    bin.as_os_str(),
+                    "all".as_ref(),
+                    "/tmp/rvisor-bench-io".as_ref(),
+                ];
+                let mut program: Vec<OsString> = program.iter().map(|s| s.into()).collect();
+                program.extend([mib.clone().into(), reads.clone().into()]);
+                let mut cmd = runsc_do_with(runsc, PLATFORM, &program);
+                cmd.current_dir(dir);
+                push_all(
+                    &mut sandbox,
+                    checked_fileio("fileio all (sandbox)", cmd, &keys, bytes, None),
+                );
+            }
+        }
+    }
+    let [nw, nr, nx] = samples;
+    let [sw, sr, sx] = sandbox;
+    let runs = best_of(p.io_runs);
+    [
+        Row {
+            name: format!(
+                "tmpfs: write {} MiB in 1 MiB writes (MB/s{runs})",
+                p.big_file_mib
+            ),
+            native: nw.reduce(|v| best(v)),
+            sandbox: sw.reduce(|v| best(v)),
+            decimals: 0,
+            target: Target::RatioAtLeast(0.7, "native"),
+        },
+        Row {
+            name: format!(
+                "tmpfs: read {} MiB in 1 MiB reads (MB/s{runs})",
+                p.big_file_mib
+            ),
+            native: nr.reduce(|v| best(v)),
+            sandbox: sr.reduce(|v| best(v)),
+            decimals: 0,
+            target: Target::RatioAtLeast(0.7, "native"),
+        },
+        Row {
+            name: format!(
+                "tmpfs: 4 KiB random reads (reads/s, {} reads{runs})",
+                p.random_reads
+            ),
+            native: nx.reduce(|v| best(v)),
+            sandbox: sx.reduce(|v| best(v)),
+            decimals: 0,
+            target: Target::RatioAtLeast(0.12, "native (2 × gVisor's 0.06)"),
+        },
+    ]
+}
+
+/// ", best of N" for a row's name; nothing for one run.
+fn best_of(runs: usize) -> String {
+    match runs {
+        1 => String::new(),
+        r => format!(", best of {r}"),
+    }
+}
+
+/// Sequential and 4 KiB random reads of a page-cached host file created
+/// before the run: in the sandbox it is a file of the gofer's lower layer,
+/// read through the host FD the gofer donates.
+fn gofer_io(runsc: &Path, dir: &Path, p: Params) -> [Row; 2] {
+    let (mut n, mut s) = (
+        [Samples::new(), Samples::new()],
+        [Samples::new(), Samples::new()],
+    );
+    let data = dir.join("gofer-data");
+    let setup = build("fileio").and_then(|bin| {
+        write_pattern_file(&data, p.big_file_mib)?;
+        warm(&data)?;
+        Ok(bin)
+    });
+    match setup {
+        Err(e) => {
+            push_all(&mut n, Err(e.clone()));
+            push_all(&mut s, Err(e));
+        }
+        Ok(bin) => {
+            let reads = p.random_reads.to_string();
+            let (bytes, count) = (Some(p.big_file_mib << 20), Some(p.random_reads));
+            for _ in 0..p.io_runs {
+                let both = |side: &str, read: Command, rand: Command| {
+                    let r = checked_fileio(
+                        &format!("fileio read ({side})"),
+                        read,
+                        &["read_mb_per_s"],
+                        bytes,
+                        None,
+                    )?;
+                    let x = checked_fileio(
+                        &format!("fileio rand ({side})"),
+                        rand,
+                        &["reads_per_s"],
+                        None,
+                        count,
+                    )?;
+                    Ok(vec![r[0], x[0]])
+                };
+                let mut read = Command::new(&bin);
+                read.arg("read").arg(&data).current_dir(dir);
+                let mut rand = Command::new(&bin);
+                rand.arg("rand").arg(&data).arg(&reads).current_dir(dir);
+                push_all(&mut n, both("native", read, rand));
+
+                let mut read = runsc_do_with(
+                    runsc,
+                    PLATFORM,
+                    &[bin.as_os_str(), "read".as_ref(), data.as_os_str()],
+                );
+                read.current_dir(dir);
+                let mut rand = runsc_do_with(
+                    runsc,
+                    PLATFORM,
+                    &[
+                        bin.as_os_str(),
+                        "rand".as_ref(),
+                        data.as_os_str(),
+                        reads.as_ref(),
+                    ],
+                );
+                rand.current_dir(dir);
+                push_all(&mut s, both("sandbox", read, rand));
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&data);
+    let [nr, nx] = n;
+    let [sr, sx] = s;
+    let runs = best_of(p.io_runs);
+    [
+        Row {
+            name: format!(
+                "gofer lower: read {} MiB host file in 1 MiB reads (MB/s{runs})",
+                p.big_file_mib
+            ),
+            native: nr.reduce(|v| best(v)),
+            sandbox: sr.reduce(|v| best(v)),
+            decimals: 0,
+            target: Target::RatioAtLeast(0.8, "native"),
+        },
+        Row {
+            name: format!(
+                "gofer lower: 4 KiB random reads (reads/s, {} reads{runs})",
+                p.random_reads
+            ),
+            native: nx.reduce(|v| best(v)),
+            sandbox: sx.reduce(|v| best(v)),
+            decimals: 0,
+            target: Target::None,
+        },
+    ]
+}
+
+/// Whether this runsc has `runsc do --volume` (bind mounts).
+fn has_volume_flag(runsc: &Path) -> bool {
+    Command::new(runsc)
+        .args(["do", "--help"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout).contains("--volume")
+                || String::from_utf8_lossy(&o.stderr).contains("--volume")
+        })
+        .unwrap_or(false)
+}
+
+/// Sequential write and read of a file on a rw bind mount of a host
+/// directory at the same path (`runsc do --volume DIR:DIR`), against the
+/// same directory natively. `None` (rows left out) if runsc has no
+/// `--volume`.
+fn bind_io(runsc: &Path, dir: &Path, p: Params) -> Option<[Row; 2]> {
+    if !has_volume_flag(runsc) {
+        eprintln!(
+            "bench: skipping the bind mount rows: {} do has no --volume flag",
+            runsc.display()
+        );
+        return None;
+    }
+    let (mut n, mut s) = (
+        [Samples::new(), Samples::new()],
+        [Samples::new(), Samples::new()],
+    );
+    let keys = ["write_mb_per_s", "read_mb_per_s"];
+    let vol = dir.join("volume");
+    let setup = build("fileio").and_then(|bin| {
+        std::fs::create_dir_all(&vol).map_err(|e| format!("creating {}: {e}", vol.display()))?;
+        Ok(bin)
+    });
+    match setup {
+        Err(e) => {
+            push_all(&mut n, Err(e.clone()));
+            push_all(&mut s, Err(e));
+        }
+        Ok(bin) => {
+            let (mib, reads) = (p.big_file_mib.to_string(), "1".to_string());
+            let bytes = Some(p.big_file_mib << 20);
+            let mount = format!("{0}:{0}", vol.display());
+            let data = vol.join("data");
+            for _ in 0..p.io_runs {
+                let mut cmd = Command::new(&bin);
+                cmd.arg("all")
+                    .arg(&data)
+                    .args([&mib, &reads])
+                    .current_dir(dir);
+                push_all(
+                    &mut n,
+                    checked_fileio("fileio all (native)", cmd, &keys, bytes, None),
+                );
+                let program: [&OsStr; 5] = [
+                    bin.as_os_str(),
+                    "all".as_ref(),
+                    data.as_os_str(),
+                    mib.as_ref(),
+                    reads.as_ref(),
+                ];
+                let mut cmd =
+                    runsc_do_with(runsc, &[PLATFORM, &["--volume", &mount]].concat(), &program);
+                cmd.current_dir(dir);
+                push_all(
+                    &mut s,
+                    checked_fileio("fileio all (sandbox)", cmd, &keys, bytes, None),
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&vol);
+    let [nw, nr] = n;
+    let [sw, sr] = s;
+    let runs = best_of(p.io_runs);
+    Some([
+        Row {
+            name: format!(
+                "rw bind mount: write {} MiB in 1 MiB writes (MB/s{runs})",
+                p.big_file_mib
+            ),
+            native: nw.reduce(|v| best(v)),
+            sandbox: sw.reduce(|v| best(v)),
+            decimals: 0,
+            target: Target::None,
+        },
+        Row {
+            name: format!(
+                "rw bind mount: read {} MiB in 1 MiB reads (MB/s{runs})",
+                p.big_file_mib
+            ),
+            native: nr.reduce(|v| best(v)),
+            sandbox: sr.reduce(|v| best(v)),
+            decimals: 0,
+            target: Target::RatioAtLeast(0.8, "native"),
+        },
+    ])
+}
+
+/// create+stat+unlink of many small files: natively on the host's tmpfs,
+/// in the sandbox in /tmp (the overlay's tmpfs upper layer).
+fn many_files(runsc: &Path, dir: &Path, p: Params) -> Row {
+    let (mut n, mut s) = (Samples::new(), Samples::new());
+    let count = p.small_files.to_string();
+    match build("manyfiles") {
+        Err(e) => {
+            n.push(Err(e.clone()));
+            s.push(Err(e));
+        }
+        Ok(bin) => {
+            let check = |what: &str, cmd: Command| {
+                let out = run(what, cmd)?;
+                let files = field(what, &out, "files")?;
+                if files != p.small_files as f64 {
+                    return Err(format!("{what}: files={files}, asked for {count}"));
+                }
+                field(what, &out, "files_per_s")
+            };
+            for _ in 0..p.small_file_runs {
+                let host = host_tmpfs_path("files");
+                let mut cmd = Command::new(&bin);
+                cmd.arg(&host).arg(&count).current_dir(dir);
+                n.push(check("manyfiles (native)", cmd));
+                let _ = std::fs::remove_dir_all(&host);
+                let program: [&OsStr; 3] = [
+                    bin.as_os_str(),
+                    "/tmp/rvisor-bench-files".as_ref(),
+                    count.as_ref(),
+                ];
+                let mut cmd = runsc_do_with(runsc, PLATFORM, &program);
+                cmd.current_dir(dir);
+                s.push(check("manyfiles (sandbox)", cmd));
+            }
+        }
+    }
+    Row {
+        name: format!(
+            "tmpfs: create+stat+unlink of {} small files (files/s{})",
+            p.small_files,
+            median_of(p.small_file_runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 0,
+        target: Target::RatioAtLeast(0.25, "native"),
+    }
+}
+
+/// Writes a tree of `mib` MiB of file data under `root`: per MiB, ten
+/// 100 KiB files and twenty-four 1 KiB files, in directories of 64 files.
+fn write_tree(root: &Path, mib: u64) -> Result<(), String> {
+    let err = |p: &Path, e: std::io::Error| format!("writing {}: {e}", p.display());
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut fill = |buf: &mut [u8]| {
+        for word in buf.chunks_exact_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            word.copy_from_slice(&state.to_le_bytes());
+        }
+    };
+    let (mut big, mut small) = (vec![0u8; 100 << 10], vec![0u8; 1 << 10]);
+    let files = mib * 34;
+    for i in 0..files {
+        let sub = root.join(format!("d{:03}", i / 64));
+        if i % 64 == 0 {
+            std::fs::create_dir_all(&sub).map_err(|e| err(&sub, e))?;
+        }
+        let path = sub.join(format!("f{i:05}"));
+        let buf = if i % 34 < 10 { &mut big } else { &mut small };
+        fill(buf);
+        std::fs::write(&path, &buf[..]).map_err(|e| err(&path, e))?;
+    }
+    Ok(())
+}
+
+/// `tar -x` of an archive of a `tar_mib` MiB tree (made before the run,
+/// a host file): natively into the host's tmpfs, in the sandbox into /tmp.
+/// Wall time of `sh -c 'mkdir DIR && tar -xf ARCHIVE -C DIR'`.
+fn tar_extract(runsc: &Path, dir: &Path, p: Params) -> Row {
+    let (mut n, mut s) = (Samples::new(), Samples::new());
+    let archive = dir.join("tree.tar");
+    let setup = (|| {
+        let tree = dir.join("tree");
+        write_tree(&tree, p.tar_mib)?;
+        let mut cmd = Command::new("tar");
+        cmd.arg("-cf").arg(&archive).arg("-C").arg(dir).arg("tree");
+        run("tar -c", cmd)?;
+        let _ = std::fs::remove_dir_all(&tree);
+        warm(&archive)
+    })();
+    if let Err(e) = setup {
+        n.push(Err(e.clone()));
+        s.push(Err(e));
+    } else {
+        let script = |dest: &Path| {
+            format!(
+                "mkdir {0} && tar -xf {1} -C {0}",
+                dest.display(),
+                archive.display()
+            )
+        };
+        for _ in 0..p.tar_runs {
+            let host = host_tmpfs_path("tar");
+            let mut cmd = Command::new("/bin/sh");
+            cmd.arg("-c").arg(script(&host)).current_dir(dir);
+            n.push(time_to_exit("tar -x (native)", &mut cmd).map(|ms| ms / 1e3));
+            let _ = std::fs::remove_dir_all(&host);
+            let sandbox_script = script(Path::new("/tmp/rvisor-bench-tar"));
+            let mut cmd = runsc_do_with(runsc, PLATFORM, &["/bin/sh", "-c", &sandbox_script]);
+            cmd.current_dir(dir);
+            s.push(time_to_exit("tar -x (sandbox)", &mut cmd).map(|ms| ms / 1e3));
+        }
+    }
+    let _ = std::fs::remove_file(&archive);
+    Row {
+        name: format!(
+            "tar -x of a {} MiB tree into tmpfs (s{})",
+            p.tar_mib,
+            median_of(p.tar_runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 2,
+        target: Target::None,
+    }
+}
+
 /// The current time in UTC, for the first log line.
 fn now_utc() -> String {
     Command::new("date")
@@ -868,6 +1347,16 @@ fn main() {
     rows.push(futex_pingpong(&runsc, dir.path(), p, floor));
     eprintln!("bench: signal round trip ...");
     rows.push(signal_roundtrip(&runsc, dir.path(), p));
+    eprintln!("bench: tmpfs file I/O, {} MiB ...", p.big_file_mib);
+    rows.extend(tmpfs_io(&runsc, dir.path(), p));
+    eprintln!("bench: gofer file I/O, {} MiB ...", p.big_file_mib);
+    rows.extend(gofer_io(&runsc, dir.path(), p));
+    eprintln!("bench: rw bind mount file I/O ...");
+    rows.extend(bind_io(&runsc, dir.path(), p).into_iter().flatten());
+    eprintln!("bench: create+stat+unlink of {} files ...", p.small_files);
+    rows.push(many_files(&runsc, dir.path(), p));
+    eprintln!("bench: tar -x of {} MiB ...", p.tar_mib);
+    rows.push(tar_extract(&runsc, dir.path(), p));
     drop(dir);
     // Another process busy on one of the two CPUs skews every figure: say so.
     eprintln!("bench: done, load average {}", load_average());
