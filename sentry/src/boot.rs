@@ -113,7 +113,7 @@ pub fn run(
     stdio: [Option<OwnedFd>; 3],
 ) -> Result<ExitStatus, BootError> {
     let client = gofer::client::Client::connect(gofer).map_err(setup("gofer handshake"))?;
-    let lower = GoferFs::mount(client).map_err(setup("gofer attach"))?;
+    let lower = GoferFs::mount(client, &mf).map_err(setup("gofer attach"))?;
     let (root_inode, fs_type): (InodeRef, &'static str) = match cfg.overlay {
         Overlay::Memory => {
             let upper = Tmpfs::new_root(&mf, 0o755, Owner::default());
@@ -207,7 +207,11 @@ pub fn run(
         Err(_) => return Err(BootError::Setup("the init task's thread died".into())),
     }
     drop(start);
-    Ok(kernel.wait_init())
+    let status = kernel.wait_init();
+    // Shared mappings of host files reach the host when the sandbox ends,
+    // as dirty pages do on Linux.
+    crate::fs::gofer::flush_shared_pages();
+    Ok(status)
 }
 
 /// `execvp`'s search: a name without '/' is looked up in $PATH.

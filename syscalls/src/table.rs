@@ -206,7 +206,7 @@ macro_rules! for_each_syscall {
             (6, lstat, Supported, "", [Path, Ptr]),
             (7, poll, Partial, "regular files and devices always ready; host stdio polled on the host; no signal interruption yet", [Ptr, Uint, Int]),
             (8, lseek, Supported, "", [Fd, Long, Whence]),
-            (9, mmap, Partial, "writable MAP_SHARED mappings of gofer (host) files not yet; tmpfs and overlay-upper files are shared", [Ptr, Usize, MmapProt, MmapFlags, Fd, Hex]),
+            (9, mmap, Partial, "shared mappings of host (gofer) files are a sandbox-side cache written back on msync, munmap, fsync and exit: changes the host makes meanwhile are not seen", [Ptr, Usize, MmapProt, MmapFlags, Fd, Hex]),
             (10, mprotect, Supported, "", [Ptr, Usize, MmapProt]),
             (11, munmap, Supported, "", [Ptr, Usize]),
             (12, brk, Supported, "", [Ptr]),

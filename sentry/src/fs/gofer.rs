@@ -8,16 +8,25 @@
 //!
 //! Regular files opened through the gofer usually come with the host fd
 //! (the `Rlopen` extension): reads and writes then go straight to it.
+//!
+//! Shared mappings of a file map pages of a per-inode cache in the memory
+//! file (`SharedPages`), filled from the host on first touch. While a file
+//! has cached pages they are its authoritative contents: `read` overlays
+//! them on what the host returns and `write` updates them along with the
+//! host. They are written back to the host on msync, munmap, fsync and when
+//! the sandbox ends ([`flush_shared_pages`]).
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use gofer::client::{Client, Fid};
 use gofer::p9;
 use syscalls::consts::*;
 use syscalls::Errno;
 
+use crate::mm::{MemoryFile, PAGE};
 use crate::vfs::{
     anon_dev, Attr, DirEntry, File, FileOps, FileType, Inode, InodeRef, Owner, SetAttr, StatFs,
     Time, TimeSet,
@@ -26,6 +35,7 @@ use crate::vfs::{
 pub struct GoferFs {
     client: Client,
     dev: u64,
+    mf: Arc<MemoryFile>,
 }
 
 fn errno(e: gofer::client::Error) -> Errno {
@@ -34,10 +44,11 @@ fn errno(e: gofer::client::Error) -> Errno {
 
 impl GoferFs {
     /// Attaches to the gofer on `client` and returns the root inode.
-    pub fn mount(client: Client) -> Result<Arc<GoferInode>, Errno> {
+    pub fn mount(client: Client, mf: &Arc<MemoryFile>) -> Result<Arc<GoferInode>, Errno> {
         let fs = Arc::new(GoferFs {
             client,
             dev: anon_dev(),
+            mf: mf.clone(),
         });
         let (fid, _qid) = fs.client.attach().map_err(errno)?;
         GoferInode::new(&fs, fid)
@@ -45,10 +56,69 @@ impl GoferFs {
 }
 
 pub struct GoferInode {
+    me: Weak<GoferInode>,
     fs: Arc<GoferFs>,
     fid: Fid,
     ty: FileType,
     cache: Mutex<Option<Attr>>,
+    shared: Mutex<SharedPages>,
+}
+
+/// The pages of a file that shared mappings map.
+#[derive(Default)]
+struct SharedPages {
+    /// Page index to memory-file offset; the cache holds one reference.
+    pages: BTreeMap<u64, u64>,
+    /// The open file pages are read from and written back through.
+    io: Option<Handle>,
+}
+
+/// An opened fid, with the host fd the gofer donated for it, if any.
+struct Handle {
+    fid: Fid,
+    host_fd: Option<OwnedFd>,
+    writable: bool,
+}
+
+impl Handle {
+    fn read(&self, client: &Client, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
+        match &self.host_fd {
+            Some(fd) => loop {
+                match nix::sys::uio::pread(fd.as_fd(), buf, off as i64) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    r => return r.map_err(super::host::host_errno),
+                }
+            },
+            None => client.read(self.fid, off, buf).map_err(errno),
+        }
+    }
+
+    fn write(&self, client: &Client, buf: &[u8], off: u64) -> Result<usize, Errno> {
+        match &self.host_fd {
+            Some(fd) => loop {
+                match nix::sys::uio::pwrite(fd.as_fd(), buf, off as i64) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    r => return r.map_err(super::host::host_errno),
+                }
+            },
+            None => client.write(self.fid, off, buf).map_err(errno),
+        }
+    }
+}
+
+/// Files with cached shared pages, written back when the sandbox ends.
+static WITH_SHARED_PAGES: Mutex<Vec<Weak<GoferInode>>> = Mutex::new(Vec::new());
+
+/// Writes every gofer file's shared-mapping pages back to the host (the
+/// sandbox is ending).
+pub fn flush_shared_pages() {
+    let files: Vec<Weak<GoferInode>> =
+        std::mem::take(&mut *WITH_SHARED_PAGES.lock().unwrap_or_else(|e| e.into_inner()));
+    for f in files.iter().filter_map(Weak::upgrade) {
+        if let Err(e) = f.writeback() {
+            tracing::warn!(?e, "writing back shared pages of a gofer file");
+        }
+    }
 }
 
 impl GoferInode {
@@ -61,11 +131,13 @@ impl GoferInode {
             }
         };
         let attr = to_attr(&a, fs.dev);
-        Ok(Arc::new(GoferInode {
+        Ok(Arc::new_cyclic(|me| GoferInode {
+            me: me.clone(),
             fs: fs.clone(),
             fid,
             ty: FileType::from_mode(a.mode).unwrap_or(FileType::Regular),
             cache: Mutex::new(Some(attr)),
+            shared: Mutex::new(SharedPages::default()),
         }))
     }
 
@@ -75,6 +147,100 @@ impl GoferInode {
 
     fn invalidate(&self) {
         *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn shared(&self) -> MutexGuard<'_, SharedPages> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens a handle for the page cache: read-write where the gofer allows
+    /// it, else read-only (then only read-only mappings exist).
+    fn open_handle(&self) -> Result<Handle, Errno> {
+        let mut last = Errno::EACCES;
+        for flags in [O_RDWR, O_RDONLY] {
+            let fid = self.clone_fid()?;
+            match self.client().lopen(fid, flags) {
+                Ok(opened) => {
+                    return Ok(Handle {
+                        fid,
+                        host_fd: opened.host_fd,
+                        writable: flags == O_RDWR,
+                    })
+                }
+                Err(e) => {
+                    let _ = self.client().clunk(fid);
+                    last = errno(e);
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Copies cached pages over `buf`, which holds the file from `off`.
+    fn overlay_cached(&self, buf: &mut [u8], off: u64) {
+        let s = self.shared();
+        if s.pages.is_empty() || buf.is_empty() {
+            return;
+        }
+        let end = off + buf.len() as u64;
+        for (&index, &frame) in s.pages.range(off / PAGE..end.div_ceil(PAGE)) {
+            let (lo, hi) = ((index * PAGE).max(off), ((index + 1) * PAGE).min(end));
+            self.fs.mf.read(
+                frame + (lo - index * PAGE),
+                &mut buf[(lo - off) as usize..(hi - off) as usize],
+            );
+        }
+    }
+
+    /// Copies `buf`, written to the file at `off`, into cached pages.
+    fn update_cached(&self, buf: &[u8], off: u64) {
+        let s = self.shared();
+        if s.pages.is_empty() || buf.is_empty() {
+            return;
+        }
+        let end = off + buf.len() as u64;
+        for (&index, &frame) in s.pages.range(off / PAGE..end.div_ceil(PAGE)) {
+            let (lo, hi) = ((index * PAGE).max(off), ((index + 1) * PAGE).min(end));
+            self.fs.mf.write(
+                frame + (lo - index * PAGE),
+                &buf[(lo - off) as usize..(hi - off) as usize],
+            );
+        }
+    }
+
+    /// Zeroes `[off, end)` of cached pages (hole punching).
+    fn zero_cached(&self, off: u64, end: u64) {
+        let s = self.shared();
+        let zeros = [0u8; PAGE as usize];
+        for (&index, &frame) in s.pages.range(off / PAGE..end.div_ceil(PAGE)) {
+            let (lo, hi) = ((index * PAGE).max(off), ((index + 1) * PAGE).min(end));
+            self.fs
+                .mf
+                .write(frame + (lo - index * PAGE), &zeros[..(hi - lo) as usize]);
+        }
+    }
+
+    /// Drops cached pages wholly past `size` and zeroes the tail of the
+    /// page holding it (truncate).
+    fn truncate_cached(&self, size: u64) {
+        let mut s = self.shared();
+        let gone: Vec<(u64, u64)> = s
+            .pages
+            .range(size.div_ceil(PAGE)..)
+            .map(|(&i, &f)| (i, f))
+            .collect();
+        for (index, frame) in gone {
+            s.pages.remove(&index);
+            self.fs.mf.dec_ref(frame, PAGE);
+        }
+        if !size.is_multiple_of(PAGE) {
+            if let Some(&frame) = s.pages.get(&(size / PAGE)) {
+                let tail = (size % PAGE) as usize;
+                self.fs
+                    .mf
+                    .write(frame + tail as u64, &vec![0u8; PAGE as usize - tail]);
+            }
+        }
     }
 
     /// A new fid for this file, to open.
@@ -128,6 +294,16 @@ fn dt_to_type(dt: u8) -> FileType {
 
 impl Drop for GoferInode {
     fn drop(&mut self) {
+        if let Err(e) = self.writeback() {
+            tracing::warn!(?e, "writing back shared pages of a gofer file");
+        }
+        let s = std::mem::take(&mut *self.shared());
+        for &frame in s.pages.values() {
+            self.fs.mf.dec_ref(frame, PAGE);
+        }
+        if let Some(io) = s.io {
+            let _ = self.fs.client.clunk(io.fid);
+        }
         let _ = self.fs.client.clunk(self.fid);
     }
 }
@@ -187,7 +363,11 @@ impl Inode for GoferInode {
             None => {}
         }
         self.invalidate();
-        self.client().setattr(self.fid, &s).map_err(errno)
+        self.client().setattr(self.fid, &s).map_err(errno)?;
+        if let Some(size) = req.size {
+            self.truncate_cached(size);
+        }
+        Ok(())
     }
 
     fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
@@ -205,11 +385,15 @@ impl Inode for GoferInode {
             Ok(opened) => {
                 if flags & O_TRUNC != 0 {
                     self.invalidate();
+                    self.truncate_cached(0);
                 }
                 Ok(Box::new(GoferFile {
                     inode: self,
-                    fid,
-                    host_fd: opened.host_fd,
+                    handle: Handle {
+                        fid,
+                        host_fd: opened.host_fd,
+                        writable: matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR),
+                    },
                 }))
             }
             Err(e) => {
@@ -386,6 +570,83 @@ impl Inode for GoferInode {
         })
     }
 
+    fn shares_pages(&self) -> bool {
+        self.ty == FileType::Regular
+    }
+
+    fn shared_page(&self, index: u64) -> Result<u64, Errno> {
+        let mut s = self.shared();
+        if let Some(&frame) = s.pages.get(&index) {
+            self.fs.mf.inc_ref(frame, PAGE);
+            return Ok(frame);
+        }
+        let io = match s.io.take() {
+            Some(io) => io,
+            None => self.open_handle()?,
+        };
+        let mut buf = vec![0u8; PAGE as usize];
+        let mut done = 0;
+        let filled = loop {
+            if done == buf.len() {
+                break Ok(());
+            }
+            match io.read(self.client(), &mut buf[done..], index * PAGE + done as u64) {
+                Ok(0) => break Ok(()),
+                Ok(n) => done += n,
+                Err(e) => break Err(e),
+            }
+        };
+        s.io = Some(io);
+        filled?;
+        let frame = self.fs.mf.alloc(PAGE)?;
+        self.fs.mf.write(frame, &buf);
+        if s.pages.is_empty() {
+            WITH_SHARED_PAGES
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(self.me.clone());
+        }
+        s.pages.insert(index, frame);
+        // One reference for the cache (alloc's), one for the caller.
+        self.fs.mf.inc_ref(frame, PAGE);
+        Ok(frame)
+    }
+
+    fn page_resident(&self, index: u64) -> bool {
+        self.shared().pages.contains_key(&index)
+    }
+
+    /// Writes every cached page back to the host, up to the file's size
+    /// (there is no dirty tracking: all of them).
+    fn writeback(&self) -> Result<(), Errno> {
+        let s = self.shared();
+        let Some(io) = s.io.as_ref().filter(|io| io.writable) else {
+            return Ok(());
+        };
+        if s.pages.is_empty() {
+            return Ok(());
+        }
+        self.invalidate();
+        let size = self.attr()?.size;
+        let mut buf = vec![0u8; PAGE as usize];
+        for (&index, &frame) in &s.pages {
+            let start = index * PAGE;
+            if start >= size {
+                break;
+            }
+            let len = (size - start).min(PAGE) as usize;
+            self.fs.mf.read(frame, &mut buf[..len]);
+            let mut done = 0;
+            while done < len {
+                match io.write(self.client(), &buf[done..len], start + done as u64)? {
+                    0 => break,
+                    n => done += n,
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -393,56 +654,50 @@ impl Inode for GoferInode {
 
 struct GoferFile {
     inode: Arc<GoferInode>,
-    fid: Fid,
-    host_fd: Option<OwnedFd>,
+    handle: Handle,
 }
 
 impl FileOps for GoferFile {
     fn read(&self, _file: &File, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
-        match &self.host_fd {
-            Some(fd) => loop {
-                match nix::sys::uio::pread(fd.as_fd(), buf, off as i64) {
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    r => return r.map_err(super::host::host_errno),
-                }
-            },
-            None => self.inode.client().read(self.fid, off, buf).map_err(errno),
-        }
+        let n = self.handle.read(self.inode.client(), buf, off)?;
+        // Pages that shared mappings may have changed are the file's contents.
+        self.inode.overlay_cached(&mut buf[..n], off);
+        Ok(n)
     }
 
     fn write(&self, _file: &File, buf: &[u8], off: u64) -> Result<usize, Errno> {
         self.inode.invalidate();
-        match &self.host_fd {
-            Some(fd) => loop {
-                match nix::sys::uio::pwrite(fd.as_fd(), buf, off as i64) {
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    r => return r.map_err(super::host::host_errno),
-                }
-            },
-            None => self.inode.client().write(self.fid, off, buf).map_err(errno),
-        }
+        let n = self.handle.write(self.inode.client(), buf, off)?;
+        self.inode.update_cached(&buf[..n], off);
+        Ok(n)
     }
 
     fn fsync(&self, _file: &File) -> Result<(), Errno> {
-        self.inode.client().fsync(self.fid).map_err(errno)
+        self.inode.writeback()?;
+        self.inode.client().fsync(self.handle.fid).map_err(errno)
     }
 
     fn allocate(&self, _file: &File, mode: u32, off: u64, len: u64) -> Result<(), Errno> {
         // Only through the donated host fd: 9P has no fallocate.
-        let fd = self.host_fd.as_ref().ok_or(Errno::EOPNOTSUPP)?;
+        let fd = self.handle.host_fd.as_ref().ok_or(Errno::EOPNOTSUPP)?;
         self.inode.invalidate();
-        let mode = nix::fcntl::FallocateFlags::from_bits_retain(mode as i32);
+        let flags = nix::fcntl::FallocateFlags::from_bits_retain(mode as i32);
         loop {
-            match nix::fcntl::fallocate(fd.as_raw_fd(), mode, off as i64, len as i64) {
+            match nix::fcntl::fallocate(fd.as_raw_fd(), flags, off as i64, len as i64) {
                 Err(nix::errno::Errno::EINTR) => continue,
-                r => return r.map_err(super::host::host_errno),
+                r => r.map_err(super::host::host_errno)?,
             }
+            break;
         }
+        if mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) != 0 {
+            self.inode.zero_cached(off, off.saturating_add(len));
+        }
+        Ok(())
     }
 
     fn seek_hole_data(&self, _file: &File, off: u64, whence: u32) -> Option<Result<u64, Errno>> {
         // Reads and writes are positional, so moving the host offset is harmless.
-        let fd = self.host_fd.as_ref()?;
+        let fd = self.handle.host_fd.as_ref()?;
         let w = if whence == SEEK_DATA {
             nix::unistd::Whence::SeekData
         } else {
@@ -458,6 +713,6 @@ impl FileOps for GoferFile {
 
 impl Drop for GoferFile {
     fn drop(&mut self) {
-        let _ = self.inode.client().clunk(self.fid);
+        let _ = self.inode.client().clunk(self.handle.fid);
     }
 }

@@ -307,7 +307,10 @@ impl MemoryManager {
             .filter(|&e| e <= platform::TASK_SIZE)
             .ok_or(Errno::EINVAL)?;
         let mut s = self.lock();
+        let files = shared_files(&s, addr, end);
         self.remove_range(&mut s, addr, end);
+        drop(s);
+        writeback(&files);
         Ok(())
     }
 
@@ -609,6 +612,8 @@ impl MemoryManager {
 
     /// Removes every mapping in `[start, end)`.
     fn remove_range(&self, s: &mut State, start: u64, end: u64) {
+        // (Callers that unmap on the application's behalf write shared
+        // file pages back first: see `shared_files`.)
         if start >= end {
             return;
         }
@@ -830,9 +835,13 @@ impl MemoryManager {
         let end = page_up(len)
             .and_then(|l| addr.checked_add(l))
             .ok_or(Errno::ENOMEM)?;
-        if !covered(&self.lock().vmas, addr, end) {
+        let s = self.lock();
+        if !covered(&s.vmas, addr, end) {
             return Err(Errno::ENOMEM);
         }
+        let files = shared_files(&s, addr, end);
+        drop(s);
+        writeback(&files);
         Ok(())
     }
 
@@ -1286,6 +1295,34 @@ fn merge_pmas(pmas: &mut BTreeMap<u64, Pma>, start: u64, end: u64) {
                 pmas.remove(&p.end);
                 pmas.get_mut(&a).expect("present").end = n.end;
             }
+        }
+    }
+}
+
+/// The files of the shared file mappings overlapping `[start, end)`, each
+/// once.
+fn shared_files(s: &State, start: u64, end: u64) -> Vec<Arc<File>> {
+    let first = s.vmas.range(..start).next_back().map_or(start, |(&a, _)| a);
+    let mut files: Vec<Arc<File>> = Vec::new();
+    for (_, v) in s.vmas.range(first..end) {
+        if v.end <= start {
+            continue;
+        }
+        if let Backing::Shared { file, .. } = &v.backing {
+            if !files.iter().any(|f| Arc::ptr_eq(&f.inode, &file.inode)) {
+                files.push(file.clone());
+            }
+        }
+    }
+    files
+}
+
+/// Writes the shared pages of `files` back (msync, munmap); a failure is
+/// logged, as the dirty page of a failed writeback is on Linux.
+fn writeback(files: &[Arc<File>]) {
+    for f in files {
+        if let Err(e) = f.inode.writeback() {
+            tracing::warn!(?e, "writing back a shared mapping");
         }
     }
 }

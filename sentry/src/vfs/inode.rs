@@ -237,6 +237,13 @@ pub trait Inode: Send + Sync + Any {
         false
     }
 
+    /// Writes pages that shared mappings may have changed back to where the
+    /// file lives (msync, munmap, fsync), for files whose shared pages are
+    /// a cache of something outside the sandbox.
+    fn writeback(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+
     /// The value of extended attribute `name` (whole name, with its
     /// namespace prefix). The caller checked namespace and permission.
     fn getxattr(&self, _name: &[u8]) -> Result<Vec<u8>, Errno> {
