@@ -269,9 +269,18 @@ fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, mf: &Arc<MemoryFile>) -> R
     ns.mount(&shm_at, Dentry::new_root(shm), "tmpfs", "shm", false);
     for (name, fs_type) in [(&b"proc"[..], "proc"), (b"sys", "sysfs")] {
         let at = dir(name)?;
-        // Empty and read-only until procfs and sysfs arrive.
-        let empty = Tmpfs::with_options(mf, 0o555, Owner::default(), true);
-        ns.mount(&at, Dentry::new_root(empty), fs_type, fs_type, true);
+        let root = kernel_fs_root(fs_type, mf).ok_or(Errno::ENODEV)?;
+        ns.mount(&at, Dentry::new_root(root), fs_type, fs_type, true);
     }
     Ok(())
+}
+
+/// A new instance of the sentry's "proc" or "sysfs" (at boot and for
+/// mount(2) inside the sandbox); None for other types.
+pub(crate) fn kernel_fs_root(fs_type: &str, mf: &Arc<MemoryFile>) -> Option<InodeRef> {
+    match fs_type {
+        // Empty and read-only until procfs and sysfs arrive.
+        "proc" | "sysfs" => Some(Tmpfs::with_options(mf, 0o555, Owner::default(), true)),
+        _ => None,
+    }
 }

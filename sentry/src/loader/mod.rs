@@ -82,6 +82,9 @@ fn exec_inode(inode: crate::vfs::InodeRef, p: Option<Path>) -> Result<Arc<File>,
     if inode.file_type() != FileType::Regular {
         return Err(Errno::EACCES);
     }
+    if p.as_ref().is_some_and(|p| p.mount.noexec()) {
+        return Err(Errno::EACCES.with_msg("the file is on a noexec mount"));
+    }
     let a = inode.attr()?;
     if a.mode & 0o111 == 0 {
         return Err(Errno::EACCES);

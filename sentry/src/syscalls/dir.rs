@@ -114,7 +114,7 @@ fn do_mkdir(t: &Task, dirfd: i32, path_addr: u64, mode: u32) -> SysResult {
         Err(e) if e == Errno::ENOENT => {}
         Err(e) => return Err(e),
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     let perm = mode & 0o7777 & !t.fs.umask();
@@ -150,7 +150,7 @@ fn do_unlink(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
     if is_dir {
         return Err(Errno::EISDIR);
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     if child.has_mounts() {
@@ -178,7 +178,7 @@ fn do_rmdir(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
     if child.has_mounts() {
         return Err(Errno::EBUSY);
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     parent.dir.dentry.inode.rmdir(name)?;
@@ -268,7 +268,7 @@ fn do_rename(
         if src.has_mounts() || target.has_mounts() {
             return Err(Errno::EBUSY);
         }
-        if from.dir.mount.read_only {
+        if from.dir.mount.read_only() {
             return Err(Errno::EROFS);
         }
         from.dir
@@ -303,7 +303,7 @@ fn do_rename(
             return Err(Errno::EINVAL);
         }
     }
-    if from.dir.mount.read_only {
+    if from.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     from.dir
@@ -342,7 +342,7 @@ fn do_symlink(t: &Task, target_addr: u64, dirfd: i32, path_addr: u64) -> SysResu
     if parent.trailing_slash {
         return Err(Errno::ENOENT);
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     let inode = parent.dir.dentry.inode.symlink(name, &target, owner(t))?;
@@ -400,7 +400,7 @@ fn do_link(
     if !Arc::ptr_eq(&src.mount, &parent.dir.mount) {
         return Err(Errno::EXDEV);
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     parent.dir.dentry.inode.link(name, &src.dentry.inode)?;

@@ -79,7 +79,7 @@ fn open_in(
                 lk.resolve(path, flags & O_NOFOLLOW == 0)?
             }
             Err(e) if e == Errno::ENOENT => {
-                if parent.dir.mount.read_only {
+                if parent.dir.mount.read_only() {
                     return Err(Errno::EROFS);
                 }
                 let perm = mode & 0o7777 & !t.fs.umask();
@@ -125,7 +125,7 @@ pub(crate) fn open_resolved(p: Path, flags: u32) -> Result<Arc<File>, Errno> {
         return Err(Errno::EISDIR);
     }
     if (writes || flags & O_TRUNC != 0)
-        && p.mount.read_only
+        && p.mount.read_only()
         && matches!(ty, FileType::Regular | FileType::Directory)
     {
         return Err(Errno::EROFS);
@@ -535,7 +535,7 @@ pub fn ftruncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
 pub fn truncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    truncate_inode(p.mount.read_only, &p.dentry.inode, a[1] as i64)
+    truncate_inode(p.mount.read_only(), &p.dentry.inode, a[1] as i64)
 }
 
 pub fn fsync(t: &mut Task, a: &[u64; 6]) -> SysResult {

@@ -11,6 +11,7 @@ mod file;
 pub(crate) mod futex;
 mod identity;
 mod mmap;
+pub(crate) mod mount;
 mod poll;
 mod process;
 mod signal;
@@ -52,6 +53,7 @@ mod handlers {
         brk, madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock,
         munlockall, munmap,
     };
+    pub use super::mount::{mount, pivot_root, umount2};
     pub use super::poll::{poll, ppoll, pselect6, select};
     pub use super::process::{
         arch_prctl, clone, clone3, execve, execveat, exit, exit_group, fork, get_robust_list,

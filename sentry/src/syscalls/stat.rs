@@ -181,7 +181,7 @@ fn do_access(t: &Task, dirfd: i32, path_addr: u64, mode: u32, flags: u32) -> Sys
     }
     let a = inode.attr()?;
     if mode & W_OK != 0
-        && path.as_ref().is_some_and(|p| p.mount.read_only)
+        && path.as_ref().is_some_and(|p| p.mount.read_only())
         && matches!(
             inode.file_type(),
             FileType::Regular | FileType::Directory | FileType::Symlink
@@ -234,7 +234,7 @@ pub fn readlinkat(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 /// Applies `req` to an inode, refusing read-only mounts.
 fn set_attr(path: Option<&Path>, inode: &InodeRef, req: &SetAttr) -> SysResult {
-    if path.is_some_and(|p| p.mount.read_only) {
+    if path.is_some_and(|p| p.mount.read_only()) {
         return Err(Errno::EROFS);
     }
     inode.set_attr(req)?;
@@ -387,12 +387,12 @@ fn write_statfs(t: &Task, buf: u64, inode: &InodeRef, read_only: bool) -> SysRes
 pub fn statfs(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    write_statfs(t, a[1], &p.dentry.inode, p.mount.read_only)
+    write_statfs(t, a[1], &p.dentry.inode, p.mount.read_only())
 }
 
 pub fn fstatfs(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let f = t.files.get(fd_arg(a[0]))?;
-    let ro = f.path.as_ref().is_some_and(|p| p.mount.read_only);
+    let ro = f.path.as_ref().is_some_and(|p| p.mount.read_only());
     write_statfs(t, a[1], &f.inode, ro)
 }
 

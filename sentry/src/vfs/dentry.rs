@@ -57,6 +57,12 @@ impl Dentry {
         self.mounts.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn remove_mount(&self) {
+        let _ = self
+            .mounts
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+
     fn children(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Arc<Dentry>>> {
         self.children.lock().unwrap_or_else(|e| e.into_inner())
     }
