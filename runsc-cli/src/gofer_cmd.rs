@@ -115,16 +115,21 @@ pub fn run(args: GoferArgs) -> Result<i32> {
         nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY,
     )
     .context("opening the root")?;
-    // One thread per volume connection. They wait until the seccomp filter
-    // covers every thread before serving anything.
+    // One thread per volume connection. Each reports that it has started
+    // (thread start-up makes calls the allow-list lacks), then waits until
+    // the seccomp filter covers every thread before serving anything.
     let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (up_tx, up_rx) = std::sync::mpsc::channel::<()>();
     let go_rx = std::sync::Arc::new(std::sync::Mutex::new(go_rx));
     let mut threads = Vec::new();
     for (i, (mut server, sock)) in volumes.into_iter().enumerate() {
         let go = go_rx.clone();
+        let up = up_tx.clone();
         let t = std::thread::Builder::new()
             .name(format!("volume-{i}"))
             .spawn(move || {
+                let _ = up.send(());
+                drop(up);
                 let ready = go.lock().map(|rx| rx.recv().is_ok()).unwrap_or(false);
                 if ready {
                     if let Err(e) = server.serve(sock) {
@@ -134,6 +139,10 @@ pub fn run(args: GoferArgs) -> Result<i32> {
             })
             .context("starting a volume thread")?;
         threads.push(t);
+    }
+    drop(up_tx);
+    for _ in &threads {
+        up_rx.recv().context("a volume thread died")?;
     }
     crate::seccomp::install_gofer()?;
     for _ in &threads {

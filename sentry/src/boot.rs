@@ -48,6 +48,31 @@ pub struct BootConfig {
     pub uts: UtsConfig,
     /// (soft, hard) for each RLIMIT_*.
     pub rlimits: Vec<(u64, u64)>,
+    /// Mounts made over the root before the program starts, in order.
+    #[serde(default)]
+    pub mounts: Vec<MountSpec>,
+}
+
+/// A mount of the sandbox's initial tree (`runsc do --volume`, OCI mounts).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct MountSpec {
+    /// Absolute path in the sandbox; missing directories (and, for a file
+    /// source, the file) are created in the root.
+    pub destination: Vec<u8>,
+    /// What mountinfo shows as the source (the host path of a volume).
+    pub source: String,
+    pub kind: MountKind,
+    pub read_only: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub enum MountKind {
+    /// Served by the gofer on its own connection: index into the
+    /// connections handed to `run`.
+    Gofer { conn: usize },
+    /// A fresh tmpfs.
+    #[default]
+    Tmpfs,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -110,6 +135,7 @@ pub fn run(
     mf: Arc<MemoryFile>,
     platform: Arc<dyn Platform>,
     gofer: UnixStream,
+    mount_conns: Vec<UnixStream>,
     stdio: [Option<OwnedFd>; 3],
 ) -> Result<ExitStatus, BootError> {
     let client = gofer::client::Client::connect(gofer).map_err(setup("gofer handshake"))?;
@@ -127,6 +153,16 @@ pub fn run(
     let root_mount = Mount::new_root(Dentry::new_root(root_inode), fs_type, "rootfs", false);
     let mounts = MountNamespace::new(root_mount);
     mount_kernel_filesystems(&mounts, &mf).map_err(setup("mounting /dev, /proc and /sys"))?;
+    let mut conns: Vec<Option<UnixStream>> = mount_conns.into_iter().map(Some).collect();
+    for spec in &cfg.mounts {
+        mount_spec(&mounts, &mf, spec, &mut conns).map_err(|e| {
+            BootError::Setup(format!(
+                "mounting {} on {}: {e}",
+                spec.source,
+                String::from_utf8_lossy(&spec.destination)
+            ))
+        })?;
+    }
 
     let mut limits = [Rlimit::default(); RLIM_NLIMITS];
     for (i, l) in cfg.rlimits.iter().take(RLIM_NLIMITS).enumerate() {
@@ -273,6 +309,78 @@ fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, mf: &Arc<MemoryFile>) -> R
         ns.mount(&at, Dentry::new_root(root), fs_type, fs_type, true);
     }
     Ok(())
+}
+
+/// Makes one of the configured mounts, creating its mount point in the root
+/// (for the memory overlay: in sandbox memory, never on the host).
+fn mount_spec(
+    ns: &Arc<MountNamespace>,
+    mf: &Arc<MemoryFile>,
+    spec: &MountSpec,
+    conns: &mut [Option<UnixStream>],
+) -> Result<(), String> {
+    let (root, fs_type): (InodeRef, &'static str) = match spec.kind {
+        MountKind::Gofer { conn } => {
+            let sock = conns
+                .get_mut(conn)
+                .and_then(Option::take)
+                .ok_or("no gofer connection for it")?;
+            let client = gofer::client::Client::connect(sock).map_err(|e| e.to_string())?;
+            (GoferFs::mount(client).map_err(|e| e.to_string())?, "9p")
+        }
+        MountKind::Tmpfs => (Tmpfs::new_root(mf, 0o1777, Owner::default()), "tmpfs"),
+    };
+    let is_dir = root.file_type() == crate::vfs::FileType::Directory;
+    let at = make_mount_point(ns, &spec.destination, is_dir).map_err(|e| e.to_string())?;
+    if at.is_dir() != is_dir {
+        return Err(Errno::ENOTDIR.to_string());
+    }
+    let m = ns.mount(&at, Dentry::new_root(root), fs_type, &spec.source, false);
+    if spec.read_only {
+        m.set_flags(m.flags() | crate::vfs::mount_flags::MS_RDONLY);
+    }
+    Ok(())
+}
+
+/// Resolves `dest` in the namespace, creating what is missing: directories,
+/// and the last component as a directory or (`dir` false) an empty file.
+fn make_mount_point(ns: &Arc<MountNamespace>, dest: &[u8], dir: bool) -> Result<Path, Errno> {
+    let root = ns.root_path();
+    let lk = Lookup {
+        ns,
+        root: root.clone(),
+        start: root.clone(),
+    };
+    let comps: Vec<&[u8]> = dest
+        .split(|&c| c == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .collect();
+    let mut cur = root;
+    for (i, comp) in comps.iter().enumerate() {
+        let last = i + 1 == comps.len();
+        let sub = Lookup {
+            ns,
+            root: lk.root.clone(),
+            start: cur.clone(),
+        };
+        cur = match sub.resolve(comp, true) {
+            Ok(p) => p,
+            Err(e) if e == Errno::ENOENT => {
+                let inode = if last && !dir {
+                    cur.dentry.inode.create(comp, 0o644, Owner::default())?
+                } else {
+                    cur.dentry.inode.mkdir(comp, 0o755, Owner::default())?
+                };
+                let dentry = cur.dentry.insert(comp, inode);
+                Path {
+                    mount: cur.mount.clone(),
+                    dentry,
+                }
+            }
+            Err(e) => return Err(e),
+        };
+    }
+    Ok(cur)
 }
 
 /// A new instance of the sentry's "proc" or "sysfs" (at boot and for
