@@ -226,7 +226,12 @@ fn write_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRe
         t.mm().with_user(buf, len, |slice| {
             let mut done = 0;
             while done < slice.len() {
-                let n = f.write_at(&slice[done..], cur)?;
+                let n = match f.write_at(&slice[done..], cur) {
+                    Ok(n) => n,
+                    // A short write (ENOSPC after some bytes) reports what went in.
+                    Err(_) if done > 0 => break,
+                    Err(e) => return Err(e),
+                };
                 if n == 0 {
                     break;
                 }
