@@ -7,7 +7,7 @@ use std::os::unix::process::CommandExt;
 
 use anyhow::{Context, Result};
 use nix::sys::wait::{waitpid, WaitStatus};
-use sentry::boot::{BootConfig, MountKind, MountSpec, Overlay, UtsConfig};
+use sentry::boot::{BootConfig, FileAccess, MountKind, MountSpec, Overlay, UtsConfig};
 
 use crate::isolate;
 
@@ -35,6 +35,15 @@ pub struct DoArgs {
     /// (read-write unless :ro; writes reach the host); repeatable.
     #[arg(long = "volume", short = 'v')]
     volumes: Vec<String>,
+    /// Cache policy of the root: exclusive (the sandbox alone changes it;
+    /// attributes and dentries are cached) or shared (revalidated with the
+    /// gofer on each lookup and stat). See docs/files.md.
+    #[arg(long = "file-access", default_value = "exclusive", value_parser = ["exclusive", "shared"])]
+    file_access: String,
+    /// Cache policy of the --volume mounts (default shared: the host may
+    /// change them while the sandbox runs).
+    #[arg(long = "file-access-mounts", default_value = "shared", value_parser = ["exclusive", "shared"])]
+    file_access_mounts: String,
     /// The program and its arguments.
     #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true, value_parser = clap::value_parser!(OsString))]
     cmd: Vec<OsString>,
@@ -138,6 +147,14 @@ fn parse_volume(v: &str) -> Result<Volume> {
     })
 }
 
+fn file_access(s: &str) -> FileAccess {
+    if s == "shared" {
+        FileAccess::Shared
+    } else {
+        FileAccess::Exclusive
+    }
+}
+
 pub fn run(args: DoArgs) -> Result<i32> {
     let volumes: Vec<Volume> = args
         .volumes
@@ -175,8 +192,10 @@ pub fn run(args: DoArgs) -> Result<i32> {
                 source: v.host.clone(),
                 kind: MountKind::Gofer { conn: i },
                 read_only: v.read_only,
+                file_access: file_access(&args.file_access_mounts),
             })
             .collect(),
+        file_access: file_access(&args.file_access),
     };
     let exe = std::env::current_exe().context("finding our own binary")?;
     let exe_s = exe.to_string_lossy().into_owned();

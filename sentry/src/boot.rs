@@ -14,6 +14,7 @@ use syscalls::types::Rlimit;
 use syscalls::Errno;
 
 use crate::fs::dev::new_devfs;
+pub use crate::fs::gofer::FileAccess;
 use crate::fs::gofer::GoferFs;
 use crate::fs::host::HostInode;
 use crate::fs::overlay::OverlayFs;
@@ -51,6 +52,9 @@ pub struct BootConfig {
     /// Mounts made over the root before the program starts, in order.
     #[serde(default)]
     pub mounts: Vec<MountSpec>,
+    /// Cache policy of the gofer-backed root (see docs/files.md).
+    #[serde(default)]
+    pub file_access: FileAccess,
 }
 
 /// A mount of the sandbox's initial tree (`runsc do --volume`, OCI mounts).
@@ -63,6 +67,9 @@ pub struct MountSpec {
     pub source: String,
     pub kind: MountKind,
     pub read_only: bool,
+    /// Cache policy of a gofer mount (see docs/files.md).
+    #[serde(default)]
+    pub file_access: FileAccess,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -139,7 +146,7 @@ pub fn run(
     stdio: [Option<OwnedFd>; 3],
 ) -> Result<ExitStatus, BootError> {
     let client = gofer::client::Client::connect(gofer).map_err(setup("gofer handshake"))?;
-    let lower = GoferFs::mount(client).map_err(setup("gofer attach"))?;
+    let lower = GoferFs::mount(client, cfg.file_access).map_err(setup("gofer attach"))?;
     let (root_inode, fs_type): (InodeRef, &'static str) = match cfg.overlay {
         Overlay::Memory => {
             let upper = Tmpfs::new_root(&mf, 0o755, Owner::default());
@@ -326,7 +333,8 @@ fn mount_spec(
                 .and_then(Option::take)
                 .ok_or("no gofer connection for it")?;
             let client = gofer::client::Client::connect(sock).map_err(|e| e.to_string())?;
-            (GoferFs::mount(client).map_err(|e| e.to_string())?, "9p")
+            let root = GoferFs::mount(client, spec.file_access).map_err(|e| e.to_string())?;
+            (root, "9p")
         }
         MountKind::Tmpfs => (Tmpfs::new_root(mf, 0o1777, Owner::default()), "tmpfs"),
     };

@@ -106,3 +106,38 @@ fn bad_volume_specs_are_refused() {
     let out = sh(&["--volume", "/tmp:relative"], "true");
     assert_ne!(out.code(), Some(0), "{}", out.dump());
 }
+
+/// With the default `--file-access-mounts=shared`, changes the host makes
+/// to a volume while the sandbox runs show up: a file replaced by rename
+/// (new inode, new size) and a file removed.
+#[test]
+fn shared_volume_sees_host_changes() {
+    let dir = TempDir::new("rvisor-vol-shared");
+    std::fs::write(dir.join("f"), "old").unwrap();
+    std::fs::write(dir.join("gone"), "x").unwrap();
+    let vol = format!("{}:/v", dir.path().display());
+    let script = "busybox stat -c %s /v/f; ls /v/gone >/dev/null; echo ready > /v/ready; \
+                  i=0; while [ ! -e /v/go ] && [ $i -lt 200 ]; do busybox sleep 0.05; i=$((i+1)); done; \
+                  busybox stat -c %s /v/f; cat /v/f; echo; [ -e /v/gone ] && echo still || echo gone";
+    let mut cmd: Command = runsc_do(&["--volume", &vol], &["/bin/busybox", "sh", "-c", script]);
+    let path = dir.path().to_path_buf();
+    let host = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !path.join("ready").exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::fs::write(path.join("f.new"), "new content").unwrap();
+        std::fs::rename(path.join("f.new"), path.join("f")).unwrap();
+        std::fs::remove_file(path.join("gone")).unwrap();
+        std::fs::write(path.join("go"), "").unwrap();
+    });
+    let out = run_with_timeout(&mut cmd, None, TIMEOUT).expect("spawning runsc");
+    host.join().unwrap();
+    assert_eq!(out.code(), Some(0), "{}", out.dump());
+    assert_eq!(
+        out.stdout_str(),
+        "3\n11\nnew content\ngone\n",
+        "{}",
+        out.dump()
+    );
+}
