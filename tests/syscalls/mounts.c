@@ -384,6 +384,17 @@ NS_CASE(noexec_mmap_prot_exec_eperm)
 	close(fd);
 }
 
+NS_CASE(nodev_bind_of_dev_null_eacces)
+{
+	CHECK_OK(write_file("null", ""));
+	CHECK_OK(mount("/dev/null", "null", NULL, MS_BIND, NULL));
+	int fd = open("null", O_WRONLY);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_OK(mount(NULL, "null", NULL, MS_REMOUNT | MS_BIND | MS_NODEV, NULL));
+	CHECK_ERRNO(open("null", O_WRONLY), EACCES);
+}
+
 /* ---- umount2 ---- */
 
 NS_CASE(umount_not_a_mount_point_einval)

@@ -130,6 +130,9 @@ pub(crate) fn open_resolved(p: Path, flags: u32) -> Result<Arc<File>, Errno> {
     {
         return Err(Errno::EROFS);
     }
+    if matches!(ty, FileType::CharDevice | FileType::BlockDevice) && p.mount.nodev() {
+        return Err(Errno::EACCES.with_msg("device node on a nodev mount"));
+    }
     let ops = inode.clone().open(flags)?;
     Ok(File::new(ops, inode, Some(p), flags | O_LARGEFILE))
 }

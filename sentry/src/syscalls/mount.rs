@@ -455,3 +455,45 @@ pub fn pivot_root(t: &mut Task, a: &[u64; 6]) -> SysResult {
     });
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_like_memparse() {
+        assert_eq!(parse_size("4096", true), Ok(4096));
+        assert_eq!(parse_size("64k", true), Ok(64 << 10));
+        assert_eq!(parse_size("3M", true), Ok(3 << 20));
+        assert_eq!(parse_size("2g", false), Ok(2 << 30));
+        assert!(parse_size("1q", true).is_err());
+        assert!(parse_size("", true).is_err());
+        assert!(parse_size("k", true).is_err());
+        assert!(parse_size("10%", false).is_err());
+        assert!(parse_size("99999999999e", true).is_err());
+        assert!(parse_size("50%", true).is_ok_and(|n| n > 0));
+    }
+
+    #[test]
+    fn tmpfs_options_parse_and_show() {
+        let o = TmpfsOptions::parse(b"size=1m,nr_inodes=10,mode=1777,uid=5,gid=6,ro").unwrap();
+        assert_eq!(o.limits.size, Some(1 << 20));
+        assert_eq!(o.limits.nr_inodes, Some(10));
+        assert_eq!(o.mode, Some(0o1777));
+        assert_eq!((o.uid, o.gid, o.read_only), (Some(5), Some(6), Some(true)));
+        assert_eq!(
+            o.merged_display(""),
+            "size=1024k,nr_inodes=10,mode=1777,uid=5,gid=6"
+        );
+        let r = TmpfsOptions::parse(b"size=2m").unwrap();
+        assert_eq!(
+            r.merged_display("size=1024k,mode=755"),
+            "size=2048k,mode=755"
+        );
+        assert_eq!(TmpfsOptions::parse(b"size=0").unwrap().limits.size, None);
+        assert!(TmpfsOptions::parse(b"mode=9").is_err());
+        assert!(TmpfsOptions::parse(b"bogus").is_err());
+        assert!(TmpfsOptions::parse(b"uid=x").is_err());
+        assert!(TmpfsOptions::parse(b"size").is_err());
+    }
+}
