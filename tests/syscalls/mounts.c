@@ -520,6 +520,41 @@ NS_CASE(unshare_newns_hides_child_mounts)
 	CHECK(!file_exists("m/f"));
 }
 
+NS_CASE(clone_newns_gets_a_copy)
+{
+	CHECK_OK(mount_tmpfs("m", NULL));
+	CHECK_OK(write_file("m/seen", "1"));
+	/* fork-like clone(2) into a new mount namespace. */
+	long pid = syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		/* The copy has the parent's mounts... */
+		if (!file_exists("m/seen"))
+			_exit(1);
+		/* ...and its own changes stay in it. */
+		if (umount2("m", 0) != 0)
+			_exit(2);
+		_exit(file_exists("m/seen") ? 3 : 0);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK(file_exists("m/seen"));
+}
+
+NS_CASE(move_mount_elsewhere)
+{
+	CHECK_OK(mount_tmpfs("a", NULL));
+	CHECK_OK(mkdir("b", 0755));
+	CHECK_OK(write_file("a/f", "x"));
+	CHECK_OK(mount("a", "b", NULL, MS_MOVE, NULL));
+	CHECK(file_exists("b/f"));
+	CHECK(!file_exists("a/f"));
+	CHECK_ERRNO(umount2("a", 0), EINVAL);
+	CHECK_OK(umount2("b", 0));
+}
+
 static void as_user_1000(void *arg)
 {
 	(void)arg;

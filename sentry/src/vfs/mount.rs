@@ -617,3 +617,110 @@ fn relative_path(top: &Arc<Dentry>, d: &Arc<Dentry>) -> Vec<u8> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::tmpfs::Tmpfs;
+    use crate::mm::MemoryFile;
+    use crate::vfs::Owner;
+
+    fn tree() -> (Arc<MemoryFile>, Arc<MountNamespace>) {
+        let mf = Arc::new(MemoryFile::new().unwrap());
+        let root = Tmpfs::new_root(&mf, 0o755, Owner::default());
+        let ns = MountNamespace::new(Mount::new_root(
+            Dentry::new_root(root),
+            "tmpfs",
+            "root",
+            false,
+        ));
+        (mf, ns)
+    }
+
+    fn mkdir(p: &Path, name: &[u8]) -> Path {
+        let inode = p.dentry.inode.mkdir(name, 0o755, Owner::default()).unwrap();
+        Path {
+            mount: p.mount.clone(),
+            dentry: p.dentry.insert(name, inode),
+        }
+    }
+
+    fn tmpfs_at(mf: &Arc<MemoryFile>, ns: &MountNamespace, at: &Path, src: &str) -> Arc<Mount> {
+        let root = Tmpfs::new_root(mf, 0o755, Owner::default());
+        let m = Mount::detached(
+            Dentry::new_root(root),
+            "tmpfs",
+            src,
+            MS_NOSUID,
+            "size=4k".into(),
+        );
+        ns.attach_mount(at, &m);
+        m
+    }
+
+    #[test]
+    fn mount_info_lists_the_tree_in_order() {
+        let (mf, ns) = tree();
+        let root = ns.root_path();
+        let a = mkdir(&root, b"a");
+        let m = tmpfs_at(&mf, &ns, &a, "one");
+        let sub = mkdir(
+            &Path {
+                dentry: m.root.clone(),
+                mount: m.clone(),
+            },
+            b"sub",
+        );
+        tmpfs_at(&mf, &ns, &sub, "two");
+        let info = ns.mount_info();
+        let points: Vec<&[u8]> = info.iter().map(|i| i.mount_point.as_slice()).collect();
+        assert_eq!(points, [&b"/"[..], b"/a", b"/a/sub"]);
+        assert_eq!(info[1].parent_id, info[0].id);
+        assert_eq!(info[2].parent_id, info[1].id);
+        assert_eq!(info[1].options, "rw,nosuid");
+        assert_eq!(info[1].super_options, "rw,size=4k");
+        assert_eq!(info[1].source, "one");
+    }
+
+    #[test]
+    fn bind_rec_copies_and_umount_checks_busy() {
+        let (mf, ns) = tree();
+        let root = ns.root_path();
+        let a = mkdir(&root, b"a");
+        let b = mkdir(&root, b"b");
+        let sub = mkdir(&a, b"sub");
+        let inner = tmpfs_at(&mf, &ns, &sub, "inner");
+        let bound = ns.bind(&b, &a, true);
+        assert_eq!(ns.children(&bound).len(), 1);
+        // `a` (on the root mount) is not a mount; `inner` has nothing on it.
+        assert_eq!(ns.umount(&bound, false, 1).unwrap_err(), Errno::EBUSY);
+        // A path through the mount (a cwd, an open file) makes it busy.
+        let held = Path {
+            dentry: inner.root.clone(),
+            mount: inner.clone(),
+        };
+        assert_eq!(ns.umount(&inner, false, 1).unwrap_err(), Errno::EBUSY);
+        drop(held);
+        ns.umount(&inner, false, 1).unwrap();
+        assert!(!ns.contains(&inner));
+        // Lazy detach takes the copy below `bound` along.
+        ns.umount(&bound, true, 1).unwrap();
+        assert_eq!(ns.all().len(), 1);
+    }
+
+    #[test]
+    fn copies_are_independent() {
+        let (mf, ns) = tree();
+        let root = ns.root_path();
+        let a = mkdir(&root, b"a");
+        let m = tmpfs_at(&mf, &ns, &a, "x");
+        let (copy, ids) = ns.copy();
+        let cm = ids.get(&m.id).unwrap().clone();
+        drop(ids);
+        assert!(copy.contains(&cm) && !copy.contains(&m) && !ns.contains(&cm));
+        copy.umount(&cm, false, 1).unwrap();
+        assert!(ns.contains(&m));
+        assert_eq!(copy.all().len(), 1);
+        assert_eq!(ns.all().len(), 2);
+    }
+}
