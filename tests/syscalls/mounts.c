@@ -395,6 +395,22 @@ NS_CASE(nodev_bind_of_dev_null_eacces)
 	CHECK_ERRNO(open("null", O_WRONLY), EACCES);
 }
 
+NS_CASE(statvfs_reports_mount_flags)
+{
+	struct statvfs sv;
+	CHECK_OK(mkdir("m", 0755));
+	CHECK_OK(mount("none", "m", "tmpfs", MS_NOEXEC | MS_NOSUID | MS_NODEV, NULL));
+	CHECK_OK(statvfs("m", &sv));
+	CHECK(sv.f_flag & ST_NOEXEC);
+	CHECK(sv.f_flag & ST_NOSUID);
+	CHECK(sv.f_flag & ST_NODEV);
+	CHECK(!(sv.f_flag & ST_RDONLY));
+	CHECK_OK(mount(NULL, "m", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+	CHECK_OK(statvfs("m", &sv));
+	CHECK(sv.f_flag & ST_RDONLY);
+	CHECK(!(sv.f_flag & ST_NOEXEC));
+}
+
 /* ---- umount2 ---- */
 
 NS_CASE(umount_not_a_mount_point_einval)

@@ -362,7 +362,13 @@ pub fn utimensat(t: &mut Task, a: &[u64; 6]) -> SysResult {
     set_attr(path.as_ref(), &inode, &req)
 }
 
-fn write_statfs(t: &Task, buf: u64, inode: &InodeRef, read_only: bool) -> SysResult {
+/// `mnt` gives the ST_* mount flags (read-only, nosuid, noexec, ...).
+fn write_statfs(
+    t: &Task,
+    buf: u64,
+    inode: &InodeRef,
+    mnt: Option<&crate::vfs::Mount>,
+) -> SysResult {
     let s = inode.statfs()?;
     let mut out = syscalls::types::Statfs {
         f_type: s.fs_type as i64,
@@ -377,8 +383,8 @@ fn write_statfs(t: &Task, buf: u64, inode: &InodeRef, read_only: bool) -> SysRes
         f_flags: s.flags as i64,
         ..Default::default()
     };
-    if read_only {
-        out.f_flags |= 1; // ST_RDONLY
+    if let Some(m) = mnt {
+        out.f_flags |= m.statfs_flags() as i64;
     }
     t.mm().write_obj(buf, &out)?;
     Ok(0)
@@ -387,13 +393,12 @@ fn write_statfs(t: &Task, buf: u64, inode: &InodeRef, read_only: bool) -> SysRes
 pub fn statfs(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    write_statfs(t, a[1], &p.dentry.inode, p.mount.read_only())
+    write_statfs(t, a[1], &p.dentry.inode, Some(&p.mount))
 }
 
 pub fn fstatfs(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let f = t.files.get(fd_arg(a[0]))?;
-    let ro = f.path.as_ref().is_some_and(|p| p.mount.read_only());
-    write_statfs(t, a[1], &f.inode, ro)
+    write_statfs(t, a[1], &f.inode, f.path.as_ref().map(|p| &*p.mount))
 }
 
 /// No file system of the sandbox stores extended attributes yet: like a

@@ -186,6 +186,24 @@ impl Mount {
         *lock(&self.propagation) = p;
     }
 
+    /// The mount's flags as statfs(2) reports them in f_flags (ST_*).
+    pub fn statfs_flags(&self) -> u32 {
+        const ST_RELATIME: u32 = 4096;
+        const ST_NOSYMFOLLOW: u32 = 0x2000;
+        let f = self.flags();
+        // ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_NOATIME and
+        // ST_NODIRATIME have the MS_* values.
+        let mut st =
+            f & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
+        if f & MS_RELATIME != 0 {
+            st |= ST_RELATIME;
+        }
+        if f & MS_NOSYMFOLLOW != 0 {
+            st |= ST_NOSYMFOLLOW;
+        }
+        st
+    }
+
     /// The per-mount options as mountinfo's fifth field shows them
     /// ("rw,nosuid,nodev,relatime").
     pub fn options(&self) -> String {
