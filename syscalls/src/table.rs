@@ -352,7 +352,7 @@ macro_rules! for_each_syscall {
             (152, munlockall, Supported, "", []),
             (153, vhangup, Unsupported, "", []),
             (154, modify_ldt, Unsupported, "", [Int, Ptr, Usize]),
-            (155, pivot_root, Supported, "", [Path, Path]),
+            (155, pivot_root, Partial, "moves the root and cwd of the caller's fs context only, not of every task in the namespace", [Path, Path]),
             (156, _sysctl, Unsupported, "removed from Linux (5.5)", [Ptr]),
             (157, prctl, Partial, "names, pdeathsig, dumpable, no_new_privs, child subreaper, keepcaps, capability bounding set, seccomp mode; other options EINVAL", [PrctlOption, Hex, Hex, Hex, Hex]),
             (158, arch_prctl, Supported, "", [ArchPrctlCode, Hex]),

@@ -418,8 +418,10 @@ pub fn umount2(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 /// pivot_root(new_root, put_old): `new_root` (a mount point, not the
 /// current root's mount) becomes the root of the mount namespace and the
-/// old root moves to `put_old`, at or below it. The caller's root and cwd
-/// move with the root as Linux moves those of every task.
+/// old root moves to `put_old`, at or below it. The root and cwd of the
+/// caller (and of the tasks sharing its fs context) that were the old root
+/// move to the new one; Linux moves those of every task in the namespace,
+/// here other tasks keep theirs.
 pub fn pivot_root(t: &mut Task, a: &[u64; 6]) -> SysResult {
     require_admin(t)?;
     let new_root = read_path(t, a[0])?;
