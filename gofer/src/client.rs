@@ -170,8 +170,20 @@ impl Client {
         self.rpc_tagged(0, msg)
     }
 
-    /// `tag` 0 means "pick one"; Tversion passes NOTAG.
+    /// `tag` 0 means "pick one"; Tversion passes NOTAG. A reply that breaks
+    /// the protocol is logged here, once, with the request it answered.
     fn rpc_tagged(&self, tag: u16, msg: &Message) -> Result<(Message, Option<OwnedFd>), Error> {
+        let r = self.rpc_unlogged(tag, msg);
+        if let Err(Error::Protocol(why)) = &r {
+            tracing::warn!(
+                request = msg.name(),
+                "malformed 9P reply from the gofer: {why}"
+            );
+        }
+        r
+    }
+
+    fn rpc_unlogged(&self, tag: u16, msg: &Message) -> Result<(Message, Option<OwnedFd>), Error> {
         let mut guard = lock(&self.conn);
         let c = &mut *guard;
         if c.broken {
@@ -219,7 +231,13 @@ impl Client {
             _ => None,
         };
         match reply {
-            Message::Rlerror { ecode } => Err(Error::Remote(ecode as i32)),
+            // Linux errnos are 1..=4095; anything else is no error code.
+            Message::Rlerror { ecode } if (1..4096).contains(&ecode) => {
+                Err(Error::Remote(ecode as i32))
+            }
+            Message::Rlerror { ecode } => {
+                Err(Error::Protocol(format!("Rlerror with errno {ecode}")))
+            }
             reply => Ok((reply, fd)),
         }
     }

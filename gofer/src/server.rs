@@ -91,10 +91,16 @@ pub enum Error {
     Framing(String),
 }
 
-/// Serves one directory tree; one `Server` per mount, one connection at a time.
+/// Serves one directory tree (or one file); one `Server` per mount, one
+/// connection at a time.
 pub struct Server {
     /// The root as a node, or the errno that `fstat` on it gave (reported at attach).
     root: Result<Arc<Node>, Errno>,
+    /// For a file root: the directory holding it and its name there, which
+    /// opening it needs (see `Session::reopen`). Nothing else of that
+    /// directory is reachable: walks start at the root, and a file has no
+    /// children.
+    root_parent: Option<(Arc<Node>, Vec<u8>)>,
     opts: ServerOptions,
 }
 
@@ -111,7 +117,41 @@ impl Server {
         if let Err(e) = root {
             warn!("gofer root is unusable: {e}");
         }
-        Server { root, opts }
+        Server {
+            root,
+            root_parent: None,
+            opts,
+        }
+    }
+
+    /// Serves the single non-directory file `name` of directory `dir` (a
+    /// bind mount of a file).
+    pub fn new_file(dir: OwnedFd, name: &[u8], opts: ServerOptions) -> Server {
+        let root = check_name(name)
+            .and_then(|()| Node::new(dir))
+            .and_then(|dir| {
+                let fd = openat(&dir.fd, name, OFlags::PATH | OFlags::NOFOLLOW)?;
+                let file = Node::new(fd)?;
+                if file.is_dir() || !dir.is_dir() {
+                    return Err(Errno::EINVAL);
+                }
+                Ok((Arc::new(file), Arc::new(dir)))
+            });
+        match root {
+            Ok((file, dir)) => Server {
+                root: Ok(file),
+                root_parent: Some((dir, name.to_vec())),
+                opts,
+            },
+            Err(e) => {
+                warn!("gofer root file is unusable: {e}");
+                Server {
+                    root: Err(e),
+                    root_parent: None,
+                    opts,
+                }
+            }
+        }
     }
 
     /// Serves one connection until the peer closes it (Ok) or an I/O error on the socket.
@@ -120,6 +160,7 @@ impl Server {
     pub fn serve(&mut self, conn: UnixStream) -> Result<(), Error> {
         let mut session = Session {
             root: &self.root,
+            root_parent: &self.root_parent,
             read_only: self.opts.read_only,
             msize: p9::MAX_MSIZE,
             versioned: false,
@@ -260,6 +301,7 @@ const XATTR_SIZE_MAX: u64 = 65536;
 /// Per-connection state.
 struct Session<'a> {
     root: &'a Result<Arc<Node>, Errno>,
+    root_parent: &'a Option<(Arc<Node>, Vec<u8>)>,
     read_only: bool,
     msize: u32,
     versioned: bool,
@@ -439,12 +481,16 @@ impl Session<'_> {
         }
         let root = self.root.as_ref().map_err(|e| *e)?;
         let qid = qid_of(&fstat(&root.fd)?);
+        let (parent, name) = match self.root_parent {
+            Some((dir, name)) => (Some(dir.clone()), name.clone()),
+            None => (None, Vec::new()),
+        };
         self.fids.insert(
             fid,
             Fid {
                 node: root.clone(),
-                parent: None,
-                name: Vec::new(),
+                parent,
+                name,
                 open: None,
             },
         );

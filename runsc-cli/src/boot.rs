@@ -20,6 +20,10 @@ pub struct BootArgs {
     config_fd: i32,
     #[arg(long = "debug-log")]
     debug_log: Option<String>,
+    /// Gofer connections of the configured mounts, in the order
+    /// `MountKind::Gofer { conn }` numbers them. Repeatable.
+    #[arg(long = "mount-fd")]
+    mount_fds: Vec<i32>,
 }
 
 /// Takes ownership of an inherited descriptor number.
@@ -54,6 +58,11 @@ pub fn run(args: BootArgs) -> Result<i32> {
     // writes to closed pipes then fail with EPIPE instead of killing us.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     let gofer = UnixStream::from(inherited(args.gofer_fd));
+    let mount_conns: Vec<UnixStream> = args
+        .mount_fds
+        .iter()
+        .map(|&fd| UnixStream::from(inherited(fd)))
+        .collect();
     let mut cfg_src = std::fs::File::from(inherited(args.config_fd));
     let mut json = Vec::new();
     cfg_src
@@ -71,7 +80,7 @@ pub fn run(args: BootArgs) -> Result<i32> {
     // From here on the sentry makes only the host calls on its allow-list.
     crate::seccomp::install_sentry()?;
     tracing::debug!(argv = ?cfg.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>(), "booting");
-    match sentry::boot::run(cfg, mf, platform, gofer, stdio) {
+    match sentry::boot::run(cfg, mf, platform, gofer, mount_conns, stdio) {
         Ok(status) => {
             tracing::debug!(?status, "init exited");
             Ok(status.shell_code())

@@ -7,7 +7,7 @@ use std::os::unix::process::CommandExt;
 
 use anyhow::{Context, Result};
 use nix::sys::wait::{waitpid, WaitStatus};
-use sentry::boot::{BootConfig, Overlay, UtsConfig};
+use sentry::boot::{BootConfig, FileAccess, MountKind, MountSpec, Overlay, UtsConfig};
 
 use crate::isolate;
 
@@ -36,6 +36,19 @@ pub struct DoArgs {
     /// Adds or replaces an environment variable (K=V); repeatable.
     #[arg(long = "env")]
     env: Vec<OsString>,
+    /// Binds a host directory or file into the sandbox, HOST:SANDBOX[:ro]
+    /// (read-write unless :ro; writes reach the host); repeatable.
+    #[arg(long = "volume", short = 'v')]
+    volumes: Vec<String>,
+    /// Cache policy of the root: exclusive (the sandbox alone changes it;
+    /// attributes and dentries are cached) or shared (revalidated with the
+    /// gofer on each lookup and stat). See docs/files.md.
+    #[arg(long = "file-access", default_value = "exclusive", value_parser = ["exclusive", "shared"])]
+    file_access: String,
+    /// Cache policy of the --volume mounts (default shared: the host may
+    /// change them while the sandbox runs).
+    #[arg(long = "file-access-mounts", default_value = "shared", value_parser = ["exclusive", "shared"])]
+    file_access_mounts: String,
     /// The program and its arguments.
     #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true, value_parser = clap::value_parser!(OsString))]
     cmd: Vec<OsString>,
@@ -152,7 +165,50 @@ fn high(fd: &OwnedFd) -> Result<OwnedFd> {
     Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(n) })
 }
 
+/// One `--volume HOST:SANDBOX[:ro]`.
+#[derive(Debug, PartialEq)]
+struct Volume {
+    host: String,
+    sandbox: String,
+    read_only: bool,
+}
+
+fn parse_volume(v: &str) -> Result<Volume> {
+    let (rest, read_only) = match v.strip_suffix(":ro") {
+        Some(r) => (r, true),
+        None => (v.strip_suffix(":rw").unwrap_or(v), false),
+    };
+    let Some((host, sandbox)) = rest.split_once(':') else {
+        anyhow::bail!("--volume {v:?}: expected HOST:SANDBOX[:ro]");
+    };
+    if !sandbox.starts_with('/') || host.is_empty() {
+        anyhow::bail!("--volume {v:?}: the sandbox path must be absolute");
+    }
+    let host = std::fs::canonicalize(host)
+        .with_context(|| format!("--volume {v:?}: {host}"))?
+        .to_string_lossy()
+        .into_owned();
+    Ok(Volume {
+        host,
+        sandbox: sandbox.to_string(),
+        read_only,
+    })
+}
+
+fn file_access(s: &str) -> FileAccess {
+    if s == "shared" {
+        FileAccess::Shared
+    } else {
+        FileAccess::Exclusive
+    }
+}
+
 pub fn run(args: DoArgs) -> Result<i32> {
+    let volumes: Vec<Volume> = args
+        .volumes
+        .iter()
+        .map(|v| parse_volume(v))
+        .collect::<Result<_>>()?;
     let cwd = match &args.cwd {
         Some(c) => c.as_bytes().to_vec(),
         None => std::env::current_dir()
@@ -175,6 +231,18 @@ pub fn run(args: DoArgs) -> Result<i32> {
         groups,
         uts: uts(),
         rlimits: rlimits(),
+        mounts: volumes
+            .iter()
+            .enumerate()
+            .map(|(i, v)| MountSpec {
+                destination: v.sandbox.clone().into_bytes(),
+                source: v.host.clone(),
+                kind: MountKind::Gofer { conn: i },
+                read_only: v.read_only,
+                file_access: file_access(&args.file_access_mounts),
+            })
+            .collect(),
+        file_access: file_access(&args.file_access),
     };
     let exe = std::env::current_exe().context("finding our own binary")?;
     let exe_s = exe.to_string_lossy().into_owned();
@@ -188,6 +256,19 @@ pub fn run(args: DoArgs) -> Result<i32> {
     .context("socketpair")?;
     let sentry_sock = high(&sentry_sock)?;
     let gofer_sock = high(&gofer_sock)?;
+    // One connection per volume; each end keeps its (high) number in the
+    // gofer and the sentry.
+    let mut volume_socks = Vec::new();
+    for _ in &volumes {
+        let (s, g) = nix::sys::socket::socketpair(
+            nix::sys::socket::AddressFamily::Unix,
+            nix::sys::socket::SockType::Stream,
+            None,
+            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+        )
+        .context("socketpair")?;
+        volume_socks.push((high(&s)?, high(&g)?));
+    }
 
     // The gofer: serves the host's root, read-only unless --overlay=none.
     let mut gofer = std::process::Command::new(&exe);
@@ -195,7 +276,13 @@ pub fn run(args: DoArgs) -> Result<i32> {
     if cfg.overlay == Overlay::Memory {
         gofer.arg("--read-only");
     }
+    for (v, (_, g)) in volumes.iter().zip(&volume_socks) {
+        let mode = if v.read_only { "ro" } else { "rw" };
+        gofer.arg("--volume");
+        gofer.arg(format!("{},{mode},{}", g.as_raw_fd(), v.host));
+    }
     let gsock = gofer_sock.as_raw_fd();
+    let gofer_volume_fds: Vec<i32> = volume_socks.iter().map(|(_, g)| g.as_raw_fd()).collect();
     gofer.stdin(std::process::Stdio::null());
     // SAFETY: pre_exec runs in the forked child before exec and only makes
     // async-signal-safe calls (prctl, dup2).
@@ -204,11 +291,17 @@ pub fn run(args: DoArgs) -> Result<i32> {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 || libc::dup2(gsock, 3) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            for &fd in &gofer_volume_fds {
+                if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
             Ok(())
         });
     }
     let mut gofer = gofer.spawn().context("starting the gofer")?;
     drop(gofer_sock);
+    let volume_socks: Vec<OwnedFd> = volume_socks.into_iter().map(|(s, _)| s).collect();
 
     // The sentry, in new namespaces.
     let (cfg_r, cfg_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe")?;
@@ -225,10 +318,13 @@ pub fn run(args: DoArgs) -> Result<i32> {
         argv.push("--debug-log".into());
         argv.push(log.clone());
     }
-    let child = isolate::spawn_isolated(
-        &argv,
-        &[(sentry_sock.as_raw_fd(), 3), (cfg_r.as_raw_fd(), 4)],
-    )?;
+    let mut fds = vec![(sentry_sock.as_raw_fd(), 3), (cfg_r.as_raw_fd(), 4)];
+    for s in &volume_socks {
+        argv.push("--mount-fd".into());
+        argv.push(s.as_raw_fd().to_string());
+        fds.push((s.as_raw_fd(), s.as_raw_fd()));
+    }
+    let child = isolate::spawn_isolated(&argv, &fds)?;
     // The sentry's own user namespace maps its root to us, whoever the
     // program runs as.
     let pid = child.release(
@@ -237,6 +333,7 @@ pub fn run(args: DoArgs) -> Result<i32> {
     )?;
     drop(cfg_r);
     drop(sentry_sock);
+    drop(volume_socks);
     let json = serde_json::to_vec(&cfg)?;
     nix::unistd::write(&cfg_w, &json).context("sending the boot config")?;
     drop(cfg_w);

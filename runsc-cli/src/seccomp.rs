@@ -200,8 +200,9 @@ pub fn install_sentry() -> Result<()> {
     seccompiler::apply_filter_all_threads(&prog).context("installing the sentry's seccomp filter")
 }
 
-/// Confines the gofer (single-threaded) to its allow-list.
+/// Confines the gofer (its main thread and the volume threads started
+/// before this) to its allow-list.
 pub fn install_gofer() -> Result<()> {
     let prog = program(GOFER)?;
-    seccompiler::apply_filter(&prog).context("installing the gofer's seccomp filter")
+    seccompiler::apply_filter_all_threads(&prog).context("installing the gofer's seccomp filter")
 }

@@ -14,6 +14,7 @@ use syscalls::types::Rlimit;
 use syscalls::Errno;
 
 use crate::fs::dev::new_devfs;
+pub use crate::fs::gofer::FileAccess;
 use crate::fs::gofer::GoferFs;
 use crate::fs::host::HostInode;
 use crate::fs::overlay::OverlayFs;
@@ -48,6 +49,37 @@ pub struct BootConfig {
     pub uts: UtsConfig,
     /// (soft, hard) for each RLIMIT_*.
     pub rlimits: Vec<(u64, u64)>,
+    /// Mounts made over the root before the program starts, in order.
+    #[serde(default)]
+    pub mounts: Vec<MountSpec>,
+    /// Cache policy of the gofer-backed root (see docs/files.md).
+    #[serde(default)]
+    pub file_access: FileAccess,
+}
+
+/// A mount of the sandbox's initial tree (`runsc do --volume`, OCI mounts).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct MountSpec {
+    /// Absolute path in the sandbox; missing directories (and, for a file
+    /// source, the file) are created in the root.
+    pub destination: Vec<u8>,
+    /// What mountinfo shows as the source (the host path of a volume).
+    pub source: String,
+    pub kind: MountKind,
+    pub read_only: bool,
+    /// Cache policy of a gofer mount (see docs/files.md).
+    #[serde(default)]
+    pub file_access: FileAccess,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub enum MountKind {
+    /// Served by the gofer on its own connection: index into the
+    /// connections handed to `run`.
+    Gofer { conn: usize },
+    /// A fresh tmpfs.
+    #[default]
+    Tmpfs,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -110,10 +142,11 @@ pub fn run(
     mf: Arc<MemoryFile>,
     platform: Arc<dyn Platform>,
     gofer: UnixStream,
+    mount_conns: Vec<UnixStream>,
     stdio: [Option<OwnedFd>; 3],
 ) -> Result<ExitStatus, BootError> {
     let client = gofer::client::Client::connect(gofer).map_err(setup("gofer handshake"))?;
-    let lower = GoferFs::mount(client, &mf).map_err(setup("gofer attach"))?;
+    let lower = GoferFs::mount(client, cfg.file_access, &mf).map_err(setup("gofer attach"))?;
     let (root_inode, fs_type): (InodeRef, &'static str) = match cfg.overlay {
         Overlay::Memory => {
             let upper = Tmpfs::new_root(&mf, 0o755, Owner::default());
@@ -127,6 +160,16 @@ pub fn run(
     let root_mount = Mount::new_root(Dentry::new_root(root_inode), fs_type, "rootfs", false);
     let mounts = MountNamespace::new(root_mount);
     mount_kernel_filesystems(&mounts, &mf).map_err(setup("mounting /dev, /proc and /sys"))?;
+    let mut conns: Vec<Option<UnixStream>> = mount_conns.into_iter().map(Some).collect();
+    for spec in &cfg.mounts {
+        mount_spec(&mounts, &mf, spec, &mut conns).map_err(|e| {
+            BootError::Setup(format!(
+                "mounting {} on {}: {e}",
+                spec.source,
+                String::from_utf8_lossy(&spec.destination)
+            ))
+        })?;
+    }
 
     let mut limits = [Rlimit::default(); RLIM_NLIMITS];
     for (i, l) in cfg.rlimits.iter().take(RLIM_NLIMITS).enumerate() {
@@ -275,9 +318,97 @@ fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, mf: &Arc<MemoryFile>) -> R
     ns.mount(&shm_at, Dentry::new_root(shm), "tmpfs", "shm", false);
     for (name, fs_type) in [(&b"proc"[..], "proc"), (b"sys", "sysfs")] {
         let at = dir(name)?;
-        // Empty and read-only until procfs and sysfs arrive.
-        let empty = Tmpfs::with_options(mf, 0o555, Owner::default(), true);
-        ns.mount(&at, Dentry::new_root(empty), fs_type, fs_type, true);
+        let root = kernel_fs_root(fs_type, mf).ok_or(Errno::ENODEV)?;
+        ns.mount(&at, Dentry::new_root(root), fs_type, fs_type, true);
     }
     Ok(())
+}
+
+/// Makes one of the configured mounts, creating its mount point in the root
+/// (for the memory overlay: in sandbox memory, never on the host).
+fn mount_spec(
+    ns: &Arc<MountNamespace>,
+    mf: &Arc<MemoryFile>,
+    spec: &MountSpec,
+    conns: &mut [Option<UnixStream>],
+) -> Result<(), String> {
+    let (root, fs_type): (InodeRef, &'static str) = match spec.kind {
+        MountKind::Gofer { conn } => {
+            let sock = conns
+                .get_mut(conn)
+                .and_then(Option::take)
+                .ok_or("no gofer connection for it")?;
+            let client = gofer::client::Client::connect(sock).map_err(|e| e.to_string())?;
+            let root = GoferFs::mount(client, spec.file_access, mf).map_err(|e| e.to_string())?;
+            (root, "9p")
+        }
+        MountKind::Tmpfs => (Tmpfs::new_root(mf, 0o1777, Owner::default()), "tmpfs"),
+    };
+    let is_dir = root.file_type() == crate::vfs::FileType::Directory;
+    let at = make_mount_point(ns, &spec.destination, is_dir).map_err(|e| e.to_string())?;
+    if at.is_dir() != is_dir {
+        return Err(Errno::ENOTDIR.to_string());
+    }
+    let m = ns.mount(&at, Dentry::new_root(root), fs_type, &spec.source, false);
+    if spec.read_only {
+        m.set_flags(m.flags() | crate::vfs::mount_flags::MS_RDONLY);
+    }
+    Ok(())
+}
+
+/// Resolves `dest` in the namespace, creating what is missing: directories,
+/// and the last component as a directory or (`dir` false) an empty file.
+fn make_mount_point(ns: &Arc<MountNamespace>, dest: &[u8], dir: bool) -> Result<Path, Errno> {
+    let root = ns.root_path();
+    // The runtime makes mount points as the sandbox's root.
+    let creds = Creds::new(0, 0, Vec::new());
+    let lk = Lookup {
+        ns,
+        root: root.clone(),
+        start: root.clone(),
+        creds: &creds,
+        resolve: 0,
+    };
+    let comps: Vec<&[u8]> = dest
+        .split(|&c| c == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .collect();
+    let mut cur = root;
+    for (i, comp) in comps.iter().enumerate() {
+        let last = i + 1 == comps.len();
+        let sub = Lookup {
+            ns,
+            root: lk.root.clone(),
+            start: cur.clone(),
+            creds: &creds,
+            resolve: 0,
+        };
+        cur = match sub.resolve(comp, true) {
+            Ok(p) => p,
+            Err(e) if e == Errno::ENOENT => {
+                let inode = if last && !dir {
+                    cur.dentry.inode.create(comp, 0o644, Owner::default())?
+                } else {
+                    cur.dentry.inode.mkdir(comp, 0o755, Owner::default())?
+                };
+                let dentry = cur.dentry.insert(comp, inode);
+                Path {
+                    mount: cur.mount.clone(),
+                    dentry,
+                }
+            }
+            Err(e) => return Err(e),
+        };
+    }
+    Ok(cur)
+}
+
+/// A new instance of the sentry's "proc" or "sysfs" (at boot and for
+/// mount(2) inside the sandbox); None for other types.
+pub(crate) fn kernel_fs_root(fs_type: &str, mf: &Arc<MemoryFile>) -> Option<InodeRef> {
+    match fs_type {
+        // Empty and read-only until procfs and sysfs arrive.
+        "proc" | "sysfs" => Some(Tmpfs::with_options(mf, 0o555, Owner::default(), true)),
+        _ => None,
+    }
 }

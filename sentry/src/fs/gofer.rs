@@ -36,6 +36,20 @@ pub struct GoferFs {
     client: Client,
     dev: u64,
     mf: Arc<MemoryFile>,
+    access: FileAccess,
+}
+
+/// Who may change the served tree, and so how long cached attributes and
+/// dentries stay valid (gVisor's `--file-access`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FileAccess {
+    /// Only the sandbox changes the tree: attributes and dentries are cached
+    /// until the sandbox itself changes them.
+    #[default]
+    Exclusive,
+    /// The host may change the tree too: every stat asks the gofer, and every
+    /// lookup of a cached name checks that it still names the same file.
+    Shared,
 }
 
 fn errno(e: gofer::client::Error) -> Errno {
@@ -44,10 +58,15 @@ fn errno(e: gofer::client::Error) -> Errno {
 
 impl GoferFs {
     /// Attaches to the gofer on `client` and returns the root inode.
-    pub fn mount(client: Client, mf: &Arc<MemoryFile>) -> Result<Arc<GoferInode>, Errno> {
+    pub fn mount(
+        client: Client,
+        access: FileAccess,
+        mf: &Arc<MemoryFile>,
+    ) -> Result<Arc<GoferInode>, Errno> {
         let fs = Arc::new(GoferFs {
             client,
             dev: anon_dev(),
+            access,
             mf: mf.clone(),
         });
         let (fid, _qid) = fs.client.attach().map_err(errno)?;
@@ -316,7 +335,9 @@ impl Inode for GoferInode {
     fn attr(&self) -> Result<Attr, Errno> {
         let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(a) = &*c {
-            return Ok(a.clone());
+            if self.fs.access == FileAccess::Exclusive {
+                return Ok(a.clone());
+            }
         }
         let a = to_attr(
             &self.client().getattr(self.fid).map_err(errno)?,
@@ -408,6 +429,33 @@ impl Inode for GoferInode {
             return Err(Errno::ENOTDIR);
         }
         self.child(name)
+    }
+
+    fn revalidate(&self, name: &[u8], cached: &InodeRef) -> bool {
+        if self.fs.access == FileAccess::Exclusive {
+            return true;
+        }
+        let Some(old) = cached.as_any().downcast_ref::<GoferInode>() else {
+            return true;
+        };
+        let Ok((fid, qids)) = self.client().walk(self.fid, &[name]) else {
+            return false;
+        };
+        let _ = self.client().clunk(fid);
+        let old_ino = old
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|a| a.ino);
+        let old_ino = match old_ino {
+            Some(i) => i,
+            None => match old.client().getattr(old.fid) {
+                Ok(a) => a.qid.path,
+                Err(_) => return false,
+            },
+        };
+        qids.first().is_some_and(|q| q.path == old_ino)
     }
 
     fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {

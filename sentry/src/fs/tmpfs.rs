@@ -14,8 +14,8 @@ use syscalls::Errno;
 
 use crate::mm::{MemoryFile, PAGE};
 use crate::vfs::{
-    anon_dev, Attr, DirEntry, File, FileOps, FileType, Inode, InodeRef, Owner, SetAttr, Time,
-    TimeSet,
+    anon_dev, Attr, DirEntry, File, FileOps, FileType, Inode, InodeRef, Owner, SetAttr, StatFs,
+    Time, TimeSet,
 };
 
 /// One tmpfs instance.
@@ -24,6 +24,142 @@ pub struct Tmpfs {
     next_ino: AtomicU64,
     read_only: bool,
     mf: Arc<MemoryFile>,
+    /// Page and inode limits (size=, nr_inodes=) and what is in use.
+    usage: Usage,
+}
+
+/// Limits of a tmpfs instance and its use of them; u64::MAX is no limit.
+struct Usage {
+    max_pages: AtomicU64,
+    pages: AtomicU64,
+    max_inodes: AtomicU64,
+    inodes: AtomicU64,
+}
+
+impl Default for Usage {
+    fn default() -> Usage {
+        Usage {
+            max_pages: AtomicU64::new(u64::MAX),
+            pages: AtomicU64::new(0),
+            max_inodes: AtomicU64::new(u64::MAX),
+            inodes: AtomicU64::new(0),
+        }
+    }
+}
+
+/// The options of mount(2) for a tmpfs that the instance itself keeps.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TmpfsLimits {
+    /// size=, in bytes (rounded up to pages); None for no limit.
+    pub size: Option<u64>,
+    /// nr_inodes=; None for no limit.
+    pub nr_inodes: Option<u64>,
+}
+
+/// TMPFS_MAGIC, statfs's f_type.
+const TMPFS_MAGIC: u64 = 0x0102_1994;
+
+impl Tmpfs {
+    /// Takes one page of the size limit (ENOSPC when it is used up).
+    fn charge_page(&self) -> Result<(), Errno> {
+        let max = self.usage.max_pages.load(Ordering::Relaxed);
+        self.usage
+            .pages
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Errno::ENOSPC)
+    }
+
+    fn uncharge_pages(&self, n: u64) {
+        let _ = self
+            .usage
+            .pages
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                Some(p.saturating_sub(n))
+            });
+    }
+
+    /// Takes one inode of the nr_inodes limit.
+    fn charge_inode(&self) -> Result<(), Errno> {
+        let max = self.usage.max_inodes.load(Ordering::Relaxed);
+        self.usage
+            .inodes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Errno::ENOSPC)
+    }
+
+    /// Applies size= and nr_inodes= (mount or remount). Like Linux, a
+    /// remount below what is in use fails with EINVAL.
+    pub fn set_limits(&self, l: &TmpfsLimits) -> Result<(), Errno> {
+        let pages = l.size.map_or(u64::MAX, |s| s.div_ceil(PAGE));
+        let inodes = l.nr_inodes.unwrap_or(u64::MAX);
+        if pages < self.usage.pages.load(Ordering::Relaxed)
+            || inodes < self.usage.inodes.load(Ordering::Relaxed)
+        {
+            return Err(Errno::EINVAL);
+        }
+        if l.size.is_some() {
+            self.usage.max_pages.store(pages, Ordering::Relaxed);
+        }
+        if l.nr_inodes.is_some() {
+            self.usage.max_inodes.store(inodes, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    fn statfs(&self) -> StatFs {
+        let max_pages = self.usage.max_pages.load(Ordering::Relaxed);
+        let pages = self.usage.pages.load(Ordering::Relaxed);
+        let max_inodes = self.usage.max_inodes.load(Ordering::Relaxed);
+        let inodes = self.usage.inodes.load(Ordering::Relaxed);
+        let (blocks, bfree) = if max_pages == u64::MAX {
+            (0, 0)
+        } else {
+            (max_pages, max_pages.saturating_sub(pages))
+        };
+        let (files, ffree) = if max_inodes == u64::MAX {
+            (0, 0)
+        } else {
+            (max_inodes, max_inodes.saturating_sub(inodes))
+        };
+        StatFs {
+            fs_type: TMPFS_MAGIC,
+            bsize: PAGE,
+            blocks,
+            bfree,
+            bavail: bfree,
+            files,
+            ffree,
+            namelen: 255,
+            frsize: PAGE,
+            flags: 0,
+        }
+    }
+
+    /// The tmpfs a tmpfs inode belongs to (for remount).
+    pub fn of(inode: &crate::vfs::InodeRef) -> Option<Arc<Tmpfs>> {
+        inode
+            .as_any()
+            .downcast_ref::<TmpfsInode>()
+            .map(|i| i.fs.clone())
+    }
+
+    /// A new tmpfs with limits (mount(2) of "tmpfs").
+    pub fn with_limits(
+        mf: &Arc<MemoryFile>,
+        mode: u32,
+        owner: Owner,
+        limits: &TmpfsLimits,
+    ) -> Result<Arc<TmpfsInode>, Errno> {
+        let root = Self::new_root(mf, mode, owner);
+        root.fs.set_limits(limits)?;
+        Ok(root)
+    }
 }
 
 impl Tmpfs {
@@ -43,6 +179,7 @@ impl Tmpfs {
             next_ino: AtomicU64::new(1),
             read_only,
             mf: mf.clone(),
+            usage: Usage::default(),
         });
         let root = TmpfsInode::new(
             &fs,
@@ -65,6 +202,7 @@ impl Tmpfs {
             next_ino: AtomicU64::new(1),
             read_only: false,
             mf: mf.clone(),
+            usage: Usage::default(),
         });
         let f = TmpfsInode::new(
             &fs,
@@ -163,6 +301,9 @@ impl TmpfsInode {
         data: Data,
     ) -> Arc<TmpfsInode> {
         let now = Time::now();
+        // The root and anonymous files are never refused; new_child checks
+        // the limit first.
+        fs.usage.inodes.fetch_add(1, Ordering::Relaxed);
         Arc::new_cyclic(|me| TmpfsInode {
             fs: fs.clone(),
             me: me.clone(),
@@ -251,6 +392,8 @@ impl TmpfsInode {
         if map.get(name).is_some() {
             return Err(Errno::EEXIST);
         }
+        self.fs.charge_inode()?;
+        self.fs.usage.inodes.fetch_sub(1, Ordering::Relaxed);
         let child = TmpfsInode::new(&self.fs, ty, perm, owner, rdev, data);
         if ty == FileType::Directory {
             child.meta().nlink = 2;
@@ -288,6 +431,7 @@ impl TmpfsInode {
         for i in gone {
             let frame = f.pages.remove(&i).expect("listed");
             self.fs.mf.dec_ref(frame, PAGE);
+            self.fs.uncharge_pages(1);
         }
         if size < f.size && !size.is_multiple_of(PAGE) {
             if let Some(&frame) = f.pages.get(&(size / PAGE)) {
@@ -754,6 +898,10 @@ impl Inode for TmpfsInode {
         matches!(&*self.data(), Data::File(f) if f.pages.contains_key(&index))
     }
 
+    fn statfs(&self) -> Result<StatFs, Errno> {
+        Ok(self.fs.statfs())
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -873,6 +1021,7 @@ impl FileOps for TmpfsFile {
         if end > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
+        let written;
         {
             let mut d = self.inode.data();
             let Data::File(f) = &mut *d else {
@@ -884,11 +1033,27 @@ impl FileOps for TmpfsFile {
             } else {
                 off / PAGE..end.div_ceil(PAGE)
             };
+            let mut limit = buf.len();
             for index in pages {
-                if let std::collections::btree_map::Entry::Vacant(e) = f.pages.entry(index) {
-                    e.insert(mf.alloc(PAGE)?);
+                if let std::collections::btree_map::Entry::Vacant(slot) = f.pages.entry(index) {
+                    let charged = self.inode.fs.charge_page().and_then(|()| {
+                        mf.alloc(PAGE)
+                            .inspect_err(|_| self.inode.fs.uncharge_pages(1))
+                    });
+                    match charged {
+                        Ok(frame) => {
+                            slot.insert(frame);
+                        }
+                        // A short write when some of it goes in, as on Linux.
+                        Err(_) if index * PAGE > off => {
+                            limit = (index * PAGE - off) as usize;
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
             }
+            let buf = &buf[..limit];
             // One copy per run of pages whose frames follow each other (new
             // pages of a file usually do): large copies are cheaper.
             let mut done = 0;
@@ -904,13 +1069,14 @@ impl FileOps for TmpfsFile {
                 mf.write(start, &buf[done..done + len]);
                 done += len;
             }
-            f.size = f.size.max(end);
+            f.size = f.size.max(off + done as u64);
+            written = done;
         }
         let now = Time::now();
         let mut m = self.inode.meta();
         m.mtime = now;
         m.ctime = now;
-        Ok(buf.len())
+        Ok(written)
     }
 }
 
@@ -1016,7 +1182,12 @@ impl TmpfsInode {
         if let Some(&frame) = f.pages.get(&index) {
             return Ok(frame);
         }
-        let frame = self.fs.mf.alloc(PAGE)?;
+        self.fs.charge_page()?;
+        let frame = self
+            .fs
+            .mf
+            .alloc(PAGE)
+            .inspect_err(|_| self.fs.uncharge_pages(1))?;
         f.pages.insert(index, frame);
         Ok(frame)
     }
@@ -1028,7 +1199,13 @@ impl Drop for TmpfsInode {
             for (_, &frame) in f.pages.iter() {
                 self.fs.mf.dec_ref(frame, PAGE);
             }
+            self.fs.uncharge_pages(f.pages.len() as u64);
         }
+        let _ = self
+            .fs
+            .usage
+            .inodes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
 }
 

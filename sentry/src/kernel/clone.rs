@@ -59,10 +59,13 @@ impl Task {
         if a.exit_signal > 64 {
             return Err(Errno::EINVAL);
         }
-        if f & NAMESPACES != 0 {
+        if f & NAMESPACES & !CLONE_NEWNS != 0 {
             return Err(
                 Errno::EPERM.with_msg("new namespaces inside the sandbox are not supported")
             );
+        }
+        if f & CLONE_NEWNS != 0 && !self.creds.has_cap(crate::syscalls::mount::CAP_SYS_ADMIN) {
+            return Err(Errno::EPERM);
         }
         if f & CLONE_INTO_CGROUP != 0 {
             return Err(Errno::EINVAL.with_msg("CLONE_INTO_CGROUP is not supported"));
@@ -181,7 +184,13 @@ impl Task {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(shared.clone());
+        let (mnt_ns, fs) = if f & CLONE_NEWNS != 0 {
+            crate::syscalls::mount::copy_mount_ns(&self.mnt_ns, &fs)
+        } else {
+            (self.mnt_ns.clone(), fs)
+        };
         let seed = TaskSeed {
+            mnt_ns,
             kernel: kernel.clone(),
             shared,
             tg,

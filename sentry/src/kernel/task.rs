@@ -14,7 +14,7 @@ use super::sigframe::{self, StackT};
 use super::signal::{bit, default_action, DefaultAction, Pending, SigHand, SIG_DFL, SIG_IGN};
 use super::{Kernel, ThreadGroup};
 use crate::mm::{FaultError, MemoryManager};
-use crate::vfs::{FdTable, FsContext, Lookup, Path};
+use crate::vfs::{FdTable, FsContext, Lookup, MountNamespace, Path};
 
 /// How a thread group ended, as wait(2) would report it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,6 +336,7 @@ pub struct TaskSeed {
     pub cpu: CpuState,
     pub clear_child_tid: u64,
     pub vfork_done: Option<Arc<VforkDone>>,
+    pub mnt_ns: Arc<MountNamespace>,
 }
 
 impl TaskSeed {
@@ -368,6 +369,8 @@ pub struct Task {
     mm: Arc<MemoryManager>,
     pub fs: Arc<FsContext>,
     pub files: Arc<FdTable>,
+    /// The mount namespace this task resolves paths in.
+    pub mnt_ns: Arc<MountNamespace>,
     pub creds: Creds,
     pub cpu: CpuState,
     ctx: Box<dyn Context>,
@@ -428,6 +431,7 @@ impl Task {
             .push(shared.clone());
         Ok(TaskSeed {
             shared,
+            mnt_ns: kernel.mounts.clone(),
             kernel,
             tg,
             mm,
@@ -468,6 +472,7 @@ impl Task {
             mm: seed.mm,
             fs: seed.fs,
             files: seed.files,
+            mnt_ns: seed.mnt_ns,
             creds: seed.creds,
             cpu: seed.cpu,
             ctx,
@@ -535,7 +540,7 @@ impl Task {
             p
         };
         Ok(Lookup {
-            ns: &self.kernel.mounts,
+            ns: &self.mnt_ns,
             root: self.fs.root(),
             start,
             creds: &self.creds,

@@ -87,6 +87,9 @@ fn exec_inode(
     if inode.file_type() != FileType::Regular {
         return Err(Errno::EACCES);
     }
+    if p.as_ref().is_some_and(|p| p.mount.noexec()) {
+        return Err(Errno::EACCES.with_msg("the file is on a noexec mount"));
+    }
     crate::vfs::perm::check_inode(&task.creds, &*inode, crate::vfs::perm::MAY_EXEC)?;
     if crate::vfs::open_for_writing(&inode) {
         return Err(Errno::ETXTBSY);

@@ -131,7 +131,7 @@ fn do_mkdir(t: &Task, dirfd: i32, path_addr: u64, mode: u32) -> SysResult {
         Err(e) if e == Errno::ENOENT => {}
         Err(e) => return Err(e),
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     // mkdir(2) takes the permission bits and S_ISVTX from `mode`; S_ISGID
@@ -168,7 +168,7 @@ fn do_unlink(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
             Errno::ENOTDIR
         });
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     perm::may_delete(&t.creds, &*parent.dir.dentry.inode, &*child.inode)?;
@@ -196,7 +196,7 @@ fn do_rmdir(t: &Task, dirfd: i32, path_addr: u64) -> SysResult {
         _ => {}
     }
     let child = parent.dir.dentry.lookup(name)?;
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     perm::may_delete(&t.creds, &*parent.dir.dentry.inode, &*child.inode)?;
@@ -259,7 +259,7 @@ fn rename_permission(
     target: Option<&Arc<crate::vfs::Dentry>>,
     flags: u32,
 ) -> Result<(), Errno> {
-    if from_dir.mount.read_only {
+    if from_dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     let c = &t.creds;
@@ -331,7 +331,7 @@ fn do_rename(
         if src.has_mounts() || target.has_mounts() {
             return Err(Errno::EBUSY);
         }
-        if from.dir.mount.read_only {
+        if from.dir.mount.read_only() {
             return Err(Errno::EROFS);
         }
         from.dir
@@ -367,7 +367,7 @@ fn do_rename(
             return Err(Errno::EINVAL);
         }
     }
-    if from.dir.mount.read_only {
+    if from.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     let replaced = target.map(|tg| (crate::fs::inotify::last_link(&tg.inode), tg));
@@ -408,7 +408,7 @@ fn do_symlink(t: &Task, target_addr: u64, dirfd: i32, path_addr: u64) -> SysResu
     if parent.trailing_slash {
         return Err(Errno::ENOENT);
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     let (owner, _) = create_owner(t, &parent.dir, 0o777, false)?;
@@ -468,7 +468,7 @@ fn do_link(
     if !Arc::ptr_eq(&src.mount, &parent.dir.mount) {
         return Err(Errno::EXDEV);
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     perm::may_link(&t.creds, &*src.dentry.inode)?;

@@ -85,7 +85,7 @@ pub(crate) fn open_in(
                 lk.resolve(path, flags & O_NOFOLLOW == 0)?
             }
             Err(e) if e == Errno::ENOENT => {
-                if parent.dir.mount.read_only {
+                if parent.dir.mount.read_only() {
                     return Err(Errno::EROFS);
                 }
                 let dir = &parent.dir.dentry.inode;
@@ -156,7 +156,7 @@ pub(crate) fn open_resolved(
         return Err(Errno::EISDIR);
     }
     if let Some(c) = creds {
-        if flags & O_TRUNC != 0 && ty == FileType::Regular && p.mount.read_only {
+        if flags & O_TRUNC != 0 && ty == FileType::Regular && p.mount.read_only() {
             return Err(Errno::EROFS);
         }
         perm::may_open(c, &*inode, flags)?;
@@ -165,10 +165,13 @@ pub(crate) fn open_resolved(
         }
     }
     if (writes || flags & O_TRUNC != 0)
-        && p.mount.read_only
+        && p.mount.read_only()
         && matches!(ty, FileType::Regular | FileType::Directory)
     {
         return Err(Errno::EROFS);
+    }
+    if matches!(ty, FileType::CharDevice | FileType::BlockDevice) && p.mount.nodev() {
+        return Err(Errno::EACCES.with_msg("device node on a nodev mount"));
     }
     let ops = inode.clone().open(flags)?;
     let file = File::new(ops, inode, Some(p), flags | O_LARGEFILE);
@@ -269,7 +272,12 @@ fn write_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRe
         t.mm().with_user(buf, len, |slice| {
             let mut done = 0;
             while done < slice.len() {
-                let n = f.write_at(&slice[done..], cur)?;
+                let n = match f.write_at(&slice[done..], cur) {
+                    Ok(n) => n,
+                    // A short write (ENOSPC after some bytes) reports what went in.
+                    Err(_) if done > 0 => break,
+                    Err(e) => return Err(e),
+                };
                 if n == 0 {
                     break;
                 }
@@ -610,7 +618,7 @@ pub fn truncate(t: &mut Task, a: &[u64; 6]) -> SysResult {
     truncate_inode(
         &t.creds,
         true,
-        p.mount.read_only,
+        p.mount.read_only(),
         &p.dentry.inode,
         a[1] as i64,
     )?;

@@ -206,7 +206,7 @@ fn do_mknod(t: &Task, dirfd: i32, path_addr: u64, mode: u32, _dev: u64) -> SysRe
     if parent.trailing_slash {
         return Err(Errno::ENOENT);
     }
-    if parent.dir.mount.read_only {
+    if parent.dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     if matches!(ty, FileType::CharDevice | FileType::BlockDevice) {
@@ -253,7 +253,7 @@ pub(crate) fn open_tmpfile(
     if !dir.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    if dir.mount.read_only {
+    if dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
     let dir_attr = dir.dentry.inode.attr()?;
@@ -341,7 +341,7 @@ fn set_times(t: &Task, dirfd: i32, path_addr: u64, req: &SetAttr) -> SysResult {
         let p = t.resolve_at(dirfd, &path, true)?;
         (p.dentry.inode.clone(), Some(p))
     };
-    if path.as_ref().is_some_and(|p| p.mount.read_only) {
+    if path.as_ref().is_some_and(|p| p.mount.read_only()) {
         return Err(Errno::EROFS);
     }
     let touch = req.atime == Some(TimeSet::Now) && req.mtime == Some(TimeSet::Now);

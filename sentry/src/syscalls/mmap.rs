@@ -53,6 +53,9 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
         if !f.readable() {
             return Err(Errno::EACCES);
         }
+        if prot.exec && f.path.as_ref().is_some_and(|p| p.mount.noexec()) {
+            return Err(Errno::EPERM.with_msg("PROT_EXEC of a file on a noexec mount"));
+        }
         match f.inode.file_type() {
             FileType::Regular => {}
             // A private mapping of /dev/zero is anonymous memory.

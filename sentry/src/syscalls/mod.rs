@@ -13,6 +13,7 @@ pub(crate) mod futex;
 mod identity;
 mod inotify;
 mod mmap;
+pub(crate) mod mount;
 mod openat2;
 mod poll;
 mod process;
@@ -63,6 +64,7 @@ mod handlers {
         brk, madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock,
         munlockall, munmap,
     };
+    pub use super::mount::{mount, pivot_root, umount2};
     pub use super::openat2::openat2;
     pub use super::poll::{poll, ppoll, pselect6, select};
     pub use super::process::{

@@ -234,8 +234,9 @@ pub fn clone3(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 /// unshare(flags): gives the caller its own copy of what it shared. Only
 /// a single-threaded caller may "unshare" its memory, signal handlers or
-/// thread group (which it then shares with nobody); new namespaces are
-/// refused as clone refuses them.
+/// thread group (which it then shares with nobody). CLONE_NEWNS (with
+/// CAP_SYS_ADMIN) gives the caller a copy of its mount tree; other new
+/// namespaces are refused as clone refuses them.
 pub fn unshare(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let mut f = a[0];
     const KNOWN: u64 = CLONE_FILES
@@ -261,13 +262,20 @@ pub fn unshare(t: &mut Task, a: &[u64; 6]) -> SysResult {
             return Err(Errno::EINVAL);
         }
     }
-    if f & NAMESPACES != 0 {
+    if f & NAMESPACES & !CLONE_NEWNS != 0 {
         return Err(Errno::EPERM.with_msg("new namespaces inside the sandbox are not supported"));
+    }
+    if f & CLONE_NEWNS != 0 && !t.creds.has_cap(super::mount::CAP_SYS_ADMIN) {
+        return Err(Errno::EPERM);
     }
     if f & CLONE_FILES != 0 && std::sync::Arc::strong_count(&t.files) > 1 {
         t.files = t.files.fork();
     }
-    if f & CLONE_FS != 0 && std::sync::Arc::strong_count(&t.fs) > 1 {
+    if f & CLONE_NEWNS != 0 {
+        let (ns, fs) = super::mount::copy_mount_ns(&t.mnt_ns, &t.fs);
+        t.mnt_ns = ns;
+        t.fs = fs;
+    } else if f & CLONE_FS != 0 && std::sync::Arc::strong_count(&t.fs) > 1 {
         t.fs = t.fs.fork();
     }
     Ok(0)

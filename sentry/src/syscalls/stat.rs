@@ -177,7 +177,7 @@ fn do_access(t: &Task, dirfd: i32, path_addr: u64, mode: u32, flags: u32) -> Sys
     }
     perm::check(&creds, &inode.attr()?, mode)?;
     if mode & W_OK != 0
-        && path.as_ref().is_some_and(|p| p.mount.read_only)
+        && path.as_ref().is_some_and(|p| p.mount.read_only())
         && matches!(
             inode.file_type(),
             FileType::Regular | FileType::Directory | FileType::Symlink
@@ -226,7 +226,7 @@ pub fn readlinkat(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 /// Applies `req` to an inode, refusing read-only mounts.
 pub(crate) fn set_attr(path: Option<&Path>, inode: &InodeRef, req: &SetAttr) -> SysResult {
-    if path.is_some_and(|p| p.mount.read_only) {
+    if path.is_some_and(|p| p.mount.read_only()) {
         return Err(Errno::EROFS);
     }
     inode.set_attr(req)?;
@@ -236,7 +236,7 @@ pub(crate) fn set_attr(path: Option<&Path>, inode: &InodeRef, req: &SetAttr) -> 
 
 /// chmod: the owner or CAP_FOWNER only (see `perm::chmod_mode`).
 fn do_chmod(t: &Task, path: Option<&Path>, inode: &InodeRef, mode: u64) -> SysResult {
-    if path.is_some_and(|p| p.mount.read_only) {
+    if path.is_some_and(|p| p.mount.read_only()) {
         return Err(Errno::EROFS);
     }
     let mode = perm::chmod_mode(&t.creds, &inode.attr()?, mode as u32)?;
@@ -270,7 +270,7 @@ pub fn fchmodat(t: &mut Task, a: &[u64; 6]) -> SysResult {
 /// chown: who may change what and which set-id bits go, as
 /// `perm::chown_check` says; -1 leaves an id alone.
 fn do_chown(t: &Task, path: Option<&Path>, inode: &InodeRef, uid: u64, gid: u64) -> SysResult {
-    if path.is_some_and(|p| p.mount.read_only) {
+    if path.is_some_and(|p| p.mount.read_only()) {
         return Err(Errno::EROFS);
     }
     let id = |v: u64| (v as u32 != u32::MAX).then_some(v as u32);
@@ -356,7 +356,7 @@ pub fn utimensat(t: &mut Task, a: &[u64; 6]) -> SysResult {
     if req.atime.is_none() && req.mtime.is_none() {
         return Ok(0);
     }
-    if path.as_ref().is_some_and(|p| p.mount.read_only) {
+    if path.as_ref().is_some_and(|p| p.mount.read_only()) {
         return Err(Errno::EROFS);
     }
     // Both "now" (times NULL or two UTIME_NOW) is a touch: write
@@ -366,7 +366,13 @@ pub fn utimensat(t: &mut Task, a: &[u64; 6]) -> SysResult {
     set_attr(path.as_ref(), &inode, &req)
 }
 
-fn write_statfs(t: &Task, buf: u64, inode: &InodeRef, read_only: bool) -> SysResult {
+/// `mnt` gives the ST_* mount flags (read-only, nosuid, noexec, ...).
+fn write_statfs(
+    t: &Task,
+    buf: u64,
+    inode: &InodeRef,
+    mnt: Option<&crate::vfs::Mount>,
+) -> SysResult {
     let s = inode.statfs()?;
     let mut out = syscalls::types::Statfs {
         f_type: s.fs_type as i64,
@@ -381,8 +387,8 @@ fn write_statfs(t: &Task, buf: u64, inode: &InodeRef, read_only: bool) -> SysRes
         f_flags: s.flags as i64,
         ..Default::default()
     };
-    if read_only {
-        out.f_flags |= 1; // ST_RDONLY
+    if let Some(m) = mnt {
+        out.f_flags |= m.statfs_flags() as i64;
     }
     t.mm().write_obj(buf, &out)?;
     Ok(0)
@@ -391,11 +397,10 @@ fn write_statfs(t: &Task, buf: u64, inode: &InodeRef, read_only: bool) -> SysRes
 pub fn statfs(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let path = read_path(t, a[0])?;
     let p = t.resolve_at(AT_FDCWD, &path, true)?;
-    write_statfs(t, a[1], &p.dentry.inode, p.mount.read_only)
+    write_statfs(t, a[1], &p.dentry.inode, Some(&p.mount))
 }
 
 pub fn fstatfs(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let f = t.files.get(fd_arg(a[0]))?;
-    let ro = f.path.as_ref().is_some_and(|p| p.mount.read_only);
-    write_statfs(t, a[1], &f.inode, ro)
+    write_statfs(t, a[1], &f.inode, f.path.as_ref().map(|p| &*p.mount))
 }

@@ -91,7 +91,7 @@ fn read_name(t: &Task, addr: u64) -> Result<Vec<u8>, Errno> {
 /// Linux's `xattr_permission` plus the capability LSM's rule for
 /// security.*, then the namespace lookup a file system's handlers do.
 fn check(t: &Task, target: &Target, name: &[u8], write: bool) -> Result<(), Errno> {
-    if write && target.path.as_ref().is_some_and(|p| p.mount.read_only) {
+    if write && target.path.as_ref().is_some_and(|p| p.mount.read_only()) {
         return Err(Errno::EROFS);
     }
     let (ns, suffix) = Namespace::of(name);

@@ -3,7 +3,9 @@
 //! Positive lookups are cached for the life of the parent; file systems the
 //! sandbox has exclusive use of (tmpfs, the overlay, the gofer root under an
 //! overlay) need no revalidation. Unlink, rmdir and rename keep the cache
-//! in step.
+//! in step. A file system shared with the host (a gofer mount with
+//! `--file-access-mounts=shared`) revalidates each cached child on lookup
+//! (`Inode::revalidate`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -57,14 +59,25 @@ impl Dentry {
         self.mounts.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn remove_mount(&self) {
+        let _ = self
+            .mounts
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+
     fn children(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Arc<Dentry>>> {
         self.children.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Looks up `name` in this directory, through the cache.
     pub fn lookup(self: &Arc<Self>, name: &[u8]) -> Result<Arc<Dentry>, Errno> {
-        if let Some(d) = self.children().get(name) {
-            return Ok(d.clone());
+        let cached = self.children().get(name).cloned();
+        if let Some(d) = cached {
+            // Mount points stay: mounts are keyed by their dentry.
+            if d.has_mounts() || self.inode.revalidate(name, &d.inode) {
+                return Ok(d);
+            }
+            self.forget(name);
         }
         let inode = self.inode.lookup(name)?;
         Ok(self.insert(name, inode))

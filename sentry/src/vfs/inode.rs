@@ -156,6 +156,14 @@ pub trait Inode: Send + Sync + Any {
         Err(Errno::ENOTDIR)
     }
 
+    /// Whether the cached child `name` of this directory, whose inode is
+    /// `cached`, still names that file. File systems the sandbox has
+    /// exclusive use of keep the cache valid themselves and always say yes;
+    /// a gofer tree shared with the host asks the gofer.
+    fn revalidate(&self, _name: &[u8], _cached: &InodeRef) -> bool {
+        true
+    }
+
     /// Every entry except "." and "..", in the file system's order.
     fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
         Err(Errno::ENOTDIR)

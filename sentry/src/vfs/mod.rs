@@ -8,7 +8,7 @@ mod dentry;
 mod fd_table;
 mod file;
 mod inode;
-mod mount;
+pub mod mount;
 mod path;
 pub mod perm;
 
@@ -18,7 +18,8 @@ pub use dentry::Dentry;
 pub use fd_table::{FdTable, MAX_FDS};
 pub use file::{open_for_writing, File, FileOps};
 pub use inode::{Attr, DirEntry, FileType, Inode, InodeRef, Owner, SetAttr, StatFs, Time, TimeSet};
-pub use mount::{Mount, MountNamespace};
+pub use mount as mount_flags;
+pub use mount::{Mount, MountInfo, MountNamespace, Propagation};
 pub use path::{FsContext, Lookup, Path, MAX_SYMLINKS, NAME_MAX, PATH_MAX};
 
 /// Encodes a device number the way `stat` reports it (`new_encode_dev`).

@@ -67,6 +67,27 @@ impl FsContext {
         self.lock().root.clone()
     }
 
+    /// Moves root and cwd by `map`, for every task sharing this context
+    /// (pivot_root).
+    pub fn move_paths(&self, map: impl Fn(&Path) -> Path) {
+        let mut s = self.lock();
+        s.root = map(&s.root);
+        s.cwd = map(&s.cwd);
+    }
+
+    /// A copy whose root and cwd are moved by `map` (into a copied mount
+    /// namespace, or off a mount pivot_root moved).
+    pub fn fork_mapped(&self, map: impl Fn(&Path) -> Path) -> Arc<FsContext> {
+        let s = self.lock().clone();
+        Arc::new(FsContext {
+            state: Mutex::new(FsState {
+                root: map(&s.root),
+                cwd: map(&s.cwd),
+                umask: s.umask,
+            }),
+        })
+    }
+
     pub fn cwd(&self) -> Path {
         self.lock().cwd.clone()
     }
@@ -283,14 +304,14 @@ impl<'a> Lookup<'a> {
                 return Ok(p);
             }
             if Arc::ptr_eq(&p.dentry, &p.mount.root) {
-                match &p.mount.parent {
+                match p.mount.parent() {
                     Some((m, d)) => {
                         if self.resolve & RESOLVE_NO_XDEV != 0 {
                             return Err(Errno::EXDEV);
                         }
                         p = Path {
-                            mount: m.clone(),
-                            dentry: d.clone(),
+                            mount: m,
+                            dentry: d,
                         };
                         continue;
                     }
@@ -319,11 +340,11 @@ impl<'a> Lookup<'a> {
                 break;
             }
             if Arc::ptr_eq(&p.dentry, &p.mount.root) {
-                match &p.mount.parent {
+                match p.mount.parent() {
                     Some((m, d)) => {
                         p = Path {
-                            mount: m.clone(),
-                            dentry: d.clone(),
+                            mount: m,
+                            dentry: d,
                         };
                         continue;
                     }
