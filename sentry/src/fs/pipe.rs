@@ -1,7 +1,10 @@
 //! Pipes: a 64 KiB buffer between a read end and a write end, with Linux's
 //! rules: reads block while empty and writers exist, EOF once none do;
 //! writes of up to PIPE_BUF bytes are atomic; writing with no reader gives
-//! EPIPE and SIGPIPE.
+//! EPIPE and SIGPIPE. A write end in O_DIRECT mode writes packets (each
+//! write of up to PIPE_BUF bytes is one; longer ones are cut into PIPE_BUF
+//! pieces) and a read takes at most one packet, dropping what does not fit.
+//! F_SETPIPE_SZ changes the capacity.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -18,6 +21,20 @@ use crate::vfs::{anon_dev, Attr, File, FileOps, FileType, Inode, Owner, Time};
 pub const PIPE_CAPACITY: usize = 65536;
 /// Writes up to this size are atomic.
 pub const PIPE_BUF: usize = 4096;
+/// Largest capacity an unprivileged process may ask for
+/// (/proc/sys/fs/pipe-max-size).
+pub const PIPE_MAX_SIZE: usize = 1 << 20;
+/// A packet takes a whole page of the capacity, as it takes a whole pipe
+/// buffer in Linux.
+const PAGE_SIZE: usize = 4096;
+
+/// A run of queued bytes: plain data (which later writes extend), or one
+/// packet.
+#[derive(Clone, Copy)]
+struct Segment {
+    len: usize,
+    packet: bool,
+}
 
 pub const POLLIN: i16 = 0x001;
 pub const POLLOUT: i16 = 0x004;
@@ -27,10 +44,67 @@ pub const POLLHUP: i16 = 0x010;
 #[derive(Default)]
 struct State {
     buf: VecDeque<u8>,
+    /// How `buf` divides into plain runs and packets.
+    segments: VecDeque<Segment>,
+    /// Capacity in bytes (a power-of-two number of pages).
+    capacity: usize,
     readers: usize,
     writers: usize,
     /// Tasks sleeping on this pipe (reading, writing, polling).
     waiters: Vec<Weak<TaskShared>>,
+}
+
+impl State {
+    /// Capacity used: plain bytes, and a page per packet.
+    fn used(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| if s.packet { PAGE_SIZE } else { s.len })
+            .sum()
+    }
+
+    fn room(&self) -> usize {
+        self.capacity.saturating_sub(self.used())
+    }
+
+    /// Queues `data` as plain bytes or as one packet.
+    fn push(&mut self, data: &[u8], packet: bool) {
+        self.buf.extend(data);
+        match self.segments.back_mut() {
+            Some(last) if !packet && !last.packet => last.len += data.len(),
+            _ => self.segments.push_back(Segment {
+                len: data.len(),
+                packet,
+            }),
+        }
+    }
+
+    /// Takes up to `out.len()` bytes; a packet ends the read, and what of
+    /// it does not fit is dropped.
+    fn pop(&mut self, out: &mut [u8]) -> usize {
+        let mut done = 0;
+        while done < out.len() {
+            let Some(seg) = self.segments.front_mut() else {
+                break;
+            };
+            let n = seg.len.min(out.len() - done);
+            for (i, b) in self.buf.drain(..n).enumerate() {
+                out[done + i] = b;
+            }
+            done += n;
+            if seg.packet {
+                let rest = seg.len - n;
+                self.buf.drain(..rest);
+                self.segments.pop_front();
+                break;
+            }
+            seg.len -= n;
+            if seg.len == 0 {
+                self.segments.pop_front();
+            }
+        }
+        done
+    }
 }
 
 pub struct Pipe {
@@ -67,7 +141,7 @@ impl Pipe {
         if write {
             if s.readers == 0 {
                 POLLOUT | POLLERR
-            } else if PIPE_CAPACITY - s.buf.len() >= PIPE_BUF {
+            } else if s.room() >= PIPE_BUF {
                 POLLOUT
             } else {
                 0
@@ -98,11 +172,12 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
         state: Mutex::new(State {
             readers: 1,
             writers: 1,
+            capacity: PIPE_CAPACITY,
             ..State::default()
         }),
         inode: inode.clone(),
     });
-    let keep = flags & O_NONBLOCK;
+    let keep = flags & (O_NONBLOCK | O_DIRECT);
     let r = File::new(
         Box::new(PipeEnd {
             pipe: pipe.clone(),
@@ -192,10 +267,7 @@ impl FileOps for PipeEnd {
             {
                 let mut s = self.pipe.lock();
                 if !s.buf.is_empty() {
-                    let n = buf.len().min(s.buf.len());
-                    for (i, b) in s.buf.drain(..n).enumerate() {
-                        buf[i] = b;
-                    }
+                    let n = s.pop(buf);
                     Pipe::wake_all(&mut s);
                     return Ok(n);
                 }
@@ -218,6 +290,7 @@ impl FileOps for PipeEnd {
         if !self.write {
             return Err(Errno::EBADF);
         }
+        let packets = file.flags() & O_DIRECT != 0;
         let atomic = buf.len() <= PIPE_BUF;
         let mut done = 0;
         loop {
@@ -232,16 +305,30 @@ impl FileOps for PipeEnd {
                         Err(Errno::EPIPE)
                     };
                 }
-                let room = PIPE_CAPACITY - s.buf.len();
-                let left = buf.len() - done;
-                if room > 0 && (!atomic || room >= left) {
-                    let n = room.min(left);
-                    s.buf.extend(&buf[done..done + n]);
-                    done += n;
-                    Pipe::wake_all(&mut s);
-                    if done == buf.len() {
-                        return Ok(done);
+                let mut wrote = false;
+                if packets {
+                    // One PIPE_BUF piece per packet, each a page of room.
+                    while done < buf.len() && s.room() >= PAGE_SIZE {
+                        let n = (buf.len() - done).min(PIPE_BUF);
+                        s.push(&buf[done..done + n], true);
+                        done += n;
+                        wrote = true;
                     }
+                } else {
+                    let room = s.room();
+                    let left = buf.len() - done;
+                    if room > 0 && (!atomic || room >= left) {
+                        let n = room.min(left);
+                        s.push(&buf[done..done + n], false);
+                        done += n;
+                        wrote = true;
+                    }
+                }
+                if wrote {
+                    Pipe::wake_all(&mut s);
+                }
+                if done == buf.len() {
+                    return Ok(done);
                 }
             }
             if file.flags() & O_NONBLOCK != 0 {
@@ -252,10 +339,16 @@ impl FileOps for PipeEnd {
                 };
             }
             let p = &self.pipe;
-            let need = if atomic { buf.len() - done } else { 1 };
+            let need = if packets {
+                PAGE_SIZE
+            } else if atomic {
+                buf.len() - done
+            } else {
+                1
+            };
             match self.wait(|| {
                 let s = p.lock();
-                s.readers == 0 || PIPE_CAPACITY - s.buf.len() >= need
+                s.readers == 0 || s.room() >= need
             }) {
                 Ok(()) => {}
                 Err(e) if done == 0 => return Err(e),
@@ -289,12 +382,47 @@ impl FileOps for PipeEnd {
         }
     }
 
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
+    }
+
     fn poll(&self, _file: &File, events: i16) -> Option<i16> {
         Some(self.pipe.readiness(self.write) & (events | POLLERR | POLLHUP))
     }
 
     fn poll_register(&self, _file: &File, task: &Arc<TaskShared>) {
         self.pipe.add_waiter(task);
+    }
+}
+
+impl PipeEnd {
+    /// F_GETPIPE_SZ.
+    pub fn capacity(&self) -> usize {
+        self.pipe.lock().capacity
+    }
+
+    /// F_SETPIPE_SZ: rounds `size` up to a power-of-two number of pages;
+    /// EBUSY if what is queued would not fit. Returns the new capacity.
+    pub fn set_capacity(&self, size: u64, privileged: bool) -> Result<usize, Errno> {
+        if size > 1 << 31 {
+            return Err(Errno::EINVAL);
+        }
+        let size = (size as usize).max(PAGE_SIZE).next_power_of_two();
+        if size > PIPE_MAX_SIZE && !privileged {
+            return Err(Errno::EPERM);
+        }
+        let mut s = self.pipe.lock();
+        if s.used() > size {
+            return Err(Errno::EBUSY);
+        }
+        s.capacity = size;
+        Pipe::wake_all(&mut s);
+        Ok(size)
+    }
+
+    /// FIONREAD: bytes queued.
+    pub fn queued(&self) -> usize {
+        self.pipe.lock().buf.len()
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use syscalls::consts::*;
@@ -80,6 +80,24 @@ impl Tmpfs {
         f.meta().nlink = 0;
         f
     }
+
+    /// The file behind memfd_create(2): empty, mode 0777 like Linux's,
+    /// sealable if `sealing` (else F_SEAL_SEAL is set, as for every other
+    /// tmpfs file).
+    pub fn memfd(mf: &Arc<MemoryFile>, owner: Owner, sealing: bool) -> Arc<TmpfsInode> {
+        let f = Self::anonymous_file(mf, 0);
+        {
+            let mut m = f.meta();
+            m.nlink = 1;
+            m.perm = 0o777;
+            m.uid = owner.uid;
+            m.gid = owner.gid;
+        }
+        if sealing {
+            f.seals.store(0, Ordering::Relaxed);
+        }
+        f
+    }
 }
 
 #[derive(Default)]
@@ -145,6 +163,8 @@ pub struct TmpfsInode {
     ty: FileType,
     meta: Mutex<Meta>,
     data: Mutex<Data>,
+    /// F_SEAL_* (memfd_create; other files start sealed with F_SEAL_SEAL).
+    seals: AtomicU32,
 }
 
 impl TmpfsInode {
@@ -174,7 +194,38 @@ impl TmpfsInode {
                 btime: now,
             }),
             data: Mutex::new(data),
+            seals: AtomicU32::new(F_SEAL_SEAL),
         })
+    }
+
+    /// F_GET_SEALS.
+    pub fn seals(&self) -> u32 {
+        self.seals.load(Ordering::Relaxed)
+    }
+
+    /// F_ADD_SEALS, once the caller has checked the file may take them.
+    pub fn add_seals(&self, seals: u32) -> Result<(), Errno> {
+        let _d = self.data();
+        let cur = self.seals();
+        if cur & F_SEAL_SEAL != 0 {
+            return Err(Errno::EPERM);
+        }
+        self.seals.store(cur | seals, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Whether the seals forbid writing (and writable shared mappings).
+    pub fn write_sealed(&self) -> bool {
+        self.seals() & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0
+    }
+
+    /// EPERM where the seals forbid changing the size from `old` to `new`.
+    fn check_resize(&self, old: u64, new: u64) -> Result<(), Errno> {
+        let seals = self.seals();
+        if (new < old && seals & F_SEAL_SHRINK != 0) || (new > old && seals & F_SEAL_GROW != 0) {
+            return Err(Errno::EPERM);
+        }
+        Ok(())
     }
 
     fn meta(&self) -> MutexGuard<'_, Meta> {
@@ -323,7 +374,10 @@ impl Inode for TmpfsInode {
         self.writable_fs()?;
         if let Some(size) = req.size {
             match &mut *self.data() {
-                Data::File(f) => self.resize(f, size),
+                Data::File(f) => {
+                    self.check_resize(f.size, size)?;
+                    self.resize(f, size)
+                }
                 Data::Dir(_) => return Err(Errno::EISDIR),
                 _ => return Err(Errno::EINVAL),
             }
@@ -778,6 +832,12 @@ impl FileOps for TmpfsFile {
             let Data::File(f) = &mut *d else {
                 return Err(Errno::EINVAL);
             };
+            if self.inode.write_sealed() {
+                return Err(Errno::EPERM);
+            }
+            if end > f.size {
+                self.inode.check_resize(f.size, end)?;
+            }
             let mf = &self.inode.fs.mf;
             let mut done = 0;
             while done < buf.len() {
@@ -833,4 +893,12 @@ impl Drop for TmpfsInode {
             }
         }
     }
+}
+
+/// Whether `inode` is a tmpfs file whose seals forbid writing.
+pub fn write_sealed(inode: &InodeRef) -> bool {
+    inode
+        .as_any()
+        .downcast_ref::<TmpfsInode>()
+        .is_some_and(TmpfsInode::write_sealed)
 }

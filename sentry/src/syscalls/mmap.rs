@@ -69,6 +69,8 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
             } else {
                 Backing::Anon
             }
+        } else if shared && prot.write && crate::fs::tmpfs::write_sealed(&f.inode) {
+            return Err(Errno::EPERM);
         } else if shared && f.inode.shares_pages() {
             Backing::Shared {
                 file: f.clone(),

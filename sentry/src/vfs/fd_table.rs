@@ -1,5 +1,6 @@
 //! The fd table: numbers to file descriptions, with close-on-exec bits.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use syscalls::Errno;
@@ -13,16 +14,60 @@ pub const MAX_FDS: usize = 1 << 20;
 struct Entry {
     file: Arc<File>,
     cloexec: bool,
+    _closed: CloseGuard,
 }
 
-#[derive(Default)]
+impl Entry {
+    fn new(table: u64, file: Arc<File>, cloexec: bool) -> Entry {
+        Entry {
+            _closed: CloseGuard {
+                table,
+                file: file.clone(),
+            },
+            file,
+            cloexec,
+        }
+    }
+}
+
+/// Releases the table's POSIX locks on the file when its fd goes, however
+/// the entry leaves the table (close, dup2 over it, exec, the table's end).
+#[derive(Clone)]
+struct CloseGuard {
+    table: u64,
+    file: Arc<File>,
+}
+
+impl Drop for CloseGuard {
+    fn drop(&mut self) {
+        super::lock::fd_closed(self.table, &self.file);
+    }
+}
+
 pub struct FdTable {
+    /// Owner id of the table's POSIX locks.
+    id: u64,
     fds: Mutex<Vec<Option<Entry>>>,
+}
+
+impl Default for FdTable {
+    fn default() -> FdTable {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        FdTable {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            fds: Mutex::new(Vec::new()),
+        }
+    }
 }
 
 impl FdTable {
     pub fn new() -> Arc<FdTable> {
         Arc::new(FdTable::default())
+    }
+
+    /// The owner of the POSIX locks set through this table.
+    pub fn lock_owner(&self) -> super::lock::LockOwner {
+        super::lock::LockOwner::Posix(self.id)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Option<Entry>>> {
@@ -84,7 +129,7 @@ impl FdTable {
         if fd >= fds.len() {
             fds.resize(fd + 1, None);
         }
-        fds[fd] = Some(Entry { file, cloexec });
+        fds[fd] = Some(Entry::new(self.id, file, cloexec));
         Ok(fd as i32)
     }
 
@@ -104,7 +149,9 @@ impl FdTable {
         if fd >= fds.len() {
             fds.resize(fd + 1, None);
         }
-        Ok(fds[fd].replace(Entry { file, cloexec }).map(|e| e.file))
+        Ok(fds[fd]
+            .replace(Entry::new(self.id, file, cloexec))
+            .map(|e| e.file.clone()))
     }
 
     pub fn close(&self, fd: i32) -> Result<Arc<File>, Errno> {
@@ -114,7 +161,7 @@ impl FdTable {
         self.lock()
             .get_mut(fd as usize)
             .and_then(|e| e.take())
-            .map(|e| e.file)
+            .map(|e| e.file.clone())
             .ok_or(Errno::EBADF)
     }
 
@@ -132,9 +179,17 @@ impl FdTable {
 
     /// A copy of the table (fork without CLONE_FILES).
     pub fn fork(&self) -> Arc<FdTable> {
-        Arc::new(FdTable {
-            fds: Mutex::new(self.lock().clone()),
-        })
+        let new = FdTable::default();
+        let fds = self
+            .lock()
+            .iter()
+            .map(|e| {
+                e.as_ref()
+                    .map(|e| Entry::new(new.id, e.file.clone(), e.cloexec))
+            })
+            .collect();
+        *new.fds.lock().unwrap_or_else(|e| e.into_inner()) = fds;
+        Arc::new(new)
     }
 
     /// Every open fd with its file, for /proc/PID/fd.
