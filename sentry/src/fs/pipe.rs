@@ -15,6 +15,7 @@ use syscalls::consts::*;
 use syscalls::Errno;
 
 use crate::kernel::{current_task, TaskShared};
+use crate::vfs::fown::{POLL_IN, POLL_OUT};
 use crate::vfs::{anon_dev, Attr, File, FileOps, FileType, Inode, Owner, Time};
 
 /// Default capacity (Linux: 16 pages).
@@ -110,6 +111,8 @@ impl State {
 pub struct Pipe {
     state: Mutex<State>,
     inode: Arc<PipeInode>,
+    /// The two ends, for SIGIO to the owners of O_ASYNC ones.
+    ends: std::sync::OnceLock<[Weak<File>; 2]>,
 }
 
 impl Pipe {
@@ -125,6 +128,22 @@ impl Pipe {
             }
             None => false,
         });
+    }
+
+    /// Signals the owners of O_ASYNC ends: readers when data came
+    /// (POLL_IN), writers when room did (POLL_OUT).
+    fn notify_async(&self, readers: bool) {
+        let Some(ends) = self.ends.get() else { return };
+        let (end, reason) = if readers {
+            (&ends[0], POLL_IN)
+        } else {
+            (&ends[1], POLL_OUT)
+        };
+        if let Some(f) = end.upgrade() {
+            if f.flags() & O_ASYNC != 0 {
+                f.async_owner.notify(reason);
+            }
+        }
     }
 
     /// Registers the current task to be woken when the pipe changes.
@@ -176,6 +195,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
             ..State::default()
         }),
         inode: inode.clone(),
+        ends: std::sync::OnceLock::new(),
     });
     let keep = flags & (O_NONBLOCK | O_DIRECT);
     let r = File::new(
@@ -188,11 +208,15 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
         O_RDONLY | keep,
     );
     let w = File::new(
-        Box::new(PipeEnd { pipe, write: true }),
+        Box::new(PipeEnd {
+            pipe: pipe.clone(),
+            write: true,
+        }),
         inode,
         None,
         O_WRONLY | keep,
     );
+    let _ = pipe.ends.set([Arc::downgrade(&r), Arc::downgrade(&w)]);
     (r, w)
 }
 
@@ -269,6 +293,8 @@ impl FileOps for PipeEnd {
                 if !s.buf.is_empty() {
                     let n = s.pop(buf);
                     Pipe::wake_all(&mut s);
+                    drop(s);
+                    self.pipe.notify_async(false);
                     return Ok(n);
                 }
                 if s.writers == 0 {
@@ -326,6 +352,8 @@ impl FileOps for PipeEnd {
                 }
                 if wrote {
                     Pipe::wake_all(&mut s);
+                    drop(s);
+                    self.pipe.notify_async(true);
                 }
                 if done == buf.len() {
                     return Ok(done);
@@ -435,6 +463,9 @@ impl Drop for PipeEnd {
             s.readers -= 1;
         }
         Pipe::wake_all(&mut s);
+        drop(s);
+        // The other end sees EOF or EPIPE now.
+        self.pipe.notify_async(self.write);
     }
 }
 

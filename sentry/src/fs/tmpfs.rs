@@ -81,14 +81,13 @@ impl Tmpfs {
         f
     }
 
-    /// The file behind memfd_create(2): empty, mode 0777 like Linux's,
+    /// The file behind memfd_create(2): empty, unlinked, mode 0777 like Linux's,
     /// sealable if `sealing` (else F_SEAL_SEAL is set, as for every other
     /// tmpfs file).
     pub fn memfd(mf: &Arc<MemoryFile>, owner: Owner, sealing: bool) -> Arc<TmpfsInode> {
         let f = Self::anonymous_file(mf, 0);
         {
             let mut m = f.meta();
-            m.nlink = 1;
             m.perm = 0o777;
             m.uid = owner.uid;
             m.gid = owner.gid;

@@ -25,7 +25,7 @@ const MFD_NAME_MAX_LEN: usize = 249;
 const NSIG: i32 = 64;
 
 /// The fcntl commands beyond the descriptor ones in `file::fcntl`.
-pub(crate) fn fcntl_more(t: &mut Task, f: &Arc<File>, cmd: u32, arg: u64) -> SysResult {
+pub(crate) fn fcntl_more(t: &mut Task, fd: i32, f: &Arc<File>, cmd: u32, arg: u64) -> SysResult {
     match cmd {
         F_GETLK | F_OFD_GETLK => get_lock(t, f, arg, cmd == F_OFD_GETLK),
         F_SETLK | F_SETLKW | F_OFD_SETLK | F_OFD_SETLKW => set_lock(t, f, cmd, arg),
@@ -42,7 +42,7 @@ pub(crate) fn fcntl_more(t: &mut Task, f: &Arc<File>, cmd: u32, arg: u64) -> Sys
             if id != 0 && !pid_exists(t, id) {
                 return Err(Errno::ESRCH);
             }
-            f.async_owner.set_owner(kind, id);
+            f.async_owner.set_owner(&t.kernel, fd, kind, id);
             Ok(0)
         }
         F_GETOWN => {
@@ -57,7 +57,7 @@ pub(crate) fn fcntl_more(t: &mut Task, f: &Arc<File>, cmd: u32, arg: u64) -> Sys
             if id != 0 && (id < 0 || !pid_exists(t, id)) {
                 return Err(Errno::ESRCH);
             }
-            f.async_owner.set_owner(kind, id);
+            f.async_owner.set_owner(&t.kernel, fd, kind, id);
             Ok(0)
         }
         F_GETOWN_EX => {
@@ -70,7 +70,7 @@ pub(crate) fn fcntl_more(t: &mut Task, f: &Arc<File>, cmd: u32, arg: u64) -> Sys
             if !(0..=NSIG).contains(&sig) {
                 return Err(Errno::EINVAL);
             }
-            f.async_owner.set_sig(sig);
+            f.async_owner.set_sig(fd, sig);
             Ok(0)
         }
         F_GETSIG => Ok(f.async_owner.sig() as u64),

@@ -472,7 +472,7 @@ pub fn fcntl(t: &mut Task, a: &[u64; 6]) -> SysResult {
             f.set_status_flags(a[2] as u32);
             Ok(0)
         }
-        _ => super::fcntl::fcntl_more(t, &f, cmd, a[2]),
+        _ => super::fcntl::fcntl_more(t, fd, &f, cmd, a[2]),
     }
 }
 
