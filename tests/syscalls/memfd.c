@@ -216,3 +216,35 @@ TEST(fionread_counts_to_end)
 	CHECK_OK(ioctl(fd, FIONREAD, &n));
 	CHECK_EQ(n, 7);
 }
+
+TEST(seal_write_busy_with_readonly_shared_mapping)
+{
+	int fd = mfd("x", MFD_ALLOW_SEALING);
+	CHECK_OK(fd);
+	CHECK_OK(ftruncate(fd, 4096));
+	/* Through an O_RDWR description it could be made writable. */
+	char *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY);
+	CHECK_OK(munmap(p, 4096));
+	CHECK_OK(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED);
+	CHECK_ERRNO(mprotect(p, 4096, PROT_READ | PROT_WRITE), EACCES);
+}
+
+TEST(future_write_keeps_earlier_mappings_writable)
+{
+	int fd = mfd("x", MFD_ALLOW_SEALING);
+	CHECK_OK(fd);
+	CHECK_OK(ftruncate(fd, 4096));
+	char *before = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(before != MAP_FAILED);
+	CHECK_OK(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE));
+	char *after = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(after != MAP_FAILED);
+	CHECK_OK(mprotect(before, 4096, PROT_READ | PROT_WRITE));
+	CHECK_ERRNO(mprotect(after, 4096, PROT_READ | PROT_WRITE), EACCES);
+	before[0] = 'w';
+	CHECK_EQ(after[0], 'w');
+}

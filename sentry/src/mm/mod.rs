@@ -875,14 +875,14 @@ impl MemoryManager {
     /// Whether `addr` lies in a shared mapping (MAP_SHARED anonymous memory
     /// or a shared file mapping), whose futexes are keyed by page, not by
     /// (address space, address).
-    /// Whether a writable shared mapping of `inode` exists here (adding
-    /// F_SEAL_WRITE is then EBUSY).
+    /// Whether a shared mapping of `inode` here may be writable now or
+    /// after mprotect (Linux's VM_SHARED|VM_MAYWRITE: through a description
+    /// open for writing): adding F_SEAL_WRITE is then EBUSY.
     pub fn maps_writable_shared(&self, inode: &crate::vfs::InodeRef) -> bool {
         self.lock().vmas.values().any(|v| {
-            v.shared
-                && v.prot.write
-                && matches!(&v.backing, Backing::Shared { file, .. }
-                    if std::ptr::addr_eq(Arc::as_ptr(&file.inode), Arc::as_ptr(inode)))
+            matches!(&v.backing, Backing::Shared { file, .. }
+                if file.writable()
+                    && std::ptr::addr_eq(Arc::as_ptr(&file.inode), Arc::as_ptr(inode)))
         })
     }
 
