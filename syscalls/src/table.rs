@@ -516,7 +516,7 @@ macro_rules! for_each_syscall {
             (316, renameat2, Supported, "", [DirFd, Path, DirFd, Path, RenameFlags]),
             (317, seccomp, Unsupported, "", [Uint, Hex, Ptr]),
             (318, getrandom, Supported, "", [OutBuf(1), Usize, GetrandomFlags]),
-            (319, memfd_create, Supported, "", [Path, Hex]),
+            (319, memfd_create, Partial, "MFD_HUGETLB gives EINVAL", [Path, Hex]),
             (320, kexec_file_load, Unsupported, "", [Fd, Fd, Usize, Path, Hex]),
             (321, bpf, Unsupported, "", [Int, Ptr, Uint]),
             (322, execveat, Partial, "as execve: set-user-ID bits ignored", [DirFd, Path, StrArray, StrArray, AtFlags]),

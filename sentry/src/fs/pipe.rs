@@ -393,23 +393,6 @@ impl FileOps for PipeEnd {
         true
     }
 
-    fn ioctl(
-        &self,
-        _file: &File,
-        task: &mut crate::kernel::Task,
-        cmd: u32,
-        arg: u64,
-    ) -> Result<u64, Errno> {
-        match cmd {
-            FIONREAD => {
-                let n = self.pipe.lock().buf.len() as i32;
-                task.mm().write_obj(arg, &n)?;
-                Ok(0)
-            }
-            _ => Err(Errno::ENOTTY),
-        }
-    }
-
     fn as_any(&self) -> Option<&dyn Any> {
         Some(self)
     }
@@ -472,5 +455,55 @@ impl Drop for PipeEnd {
 impl std::fmt::Debug for PipeEnd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "pipe:[{}]", self.pipe.inode.ino)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State {
+            capacity: PIPE_CAPACITY,
+            ..State::default()
+        }
+    }
+
+    #[test]
+    fn plain_writes_run_together_and_packets_stay_apart() {
+        let mut s = state();
+        s.push(b"ab", false);
+        s.push(b"cd", false);
+        s.push(b"packet", true);
+        s.push(b"xy", false);
+        let mut out = [0u8; 16];
+        assert_eq!(s.pop(&mut out[..3]), 3);
+        assert_eq!(&out[..3], b"abc");
+        // The rest of the plain run, then the packet ends the read.
+        assert_eq!(s.pop(&mut out), 7);
+        assert_eq!(&out[..7], b"dpacket");
+        assert_eq!(s.pop(&mut out), 2);
+        assert!(s.buf.is_empty() && s.segments.is_empty());
+    }
+
+    #[test]
+    fn a_short_read_drops_the_rest_of_a_packet() {
+        let mut s = state();
+        s.push(b"0123456789", true);
+        s.push(b"z", true);
+        let mut out = [0u8; 4];
+        assert_eq!(s.pop(&mut out), 4);
+        assert_eq!(s.buf.len(), 1);
+        assert_eq!(s.pop(&mut out), 1);
+        assert_eq!(out[0], b'z');
+    }
+
+    #[test]
+    fn packets_use_a_page_of_room_each() {
+        let mut s = state();
+        s.push(b"a", true);
+        s.push(b"bc", false);
+        assert_eq!(s.used(), PAGE_SIZE + 2);
+        assert_eq!(s.room(), PIPE_CAPACITY - PAGE_SIZE - 2);
     }
 }
