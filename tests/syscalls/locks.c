@@ -733,3 +733,82 @@ TEST(flock_on_directory_and_readonly)
 	CHECK_OK(flock(d, LOCK_EX | LOCK_NB));
 	CHECK_ERRNO(flock(d2, LOCK_SH | LOCK_NB), EWOULDBLOCK);
 }
+
+TEST(setlkw_restarts_after_sa_restart_handler)
+{
+	struct sigaction sa;
+	struct itimerval it;
+	int fd = mkfile();
+	CHECK_OK(fd);
+	int p[2];
+	char c;
+	CHECK_OK(pipe(p));
+	pid_t pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0) {
+		if (lk(fd, F_SETLK, F_WRLCK, 0, 0) < 0)
+			_exit(1);
+		write(p[1], "x", 1);
+		sleep_ms(400);
+		_exit(0);
+	}
+	CHECK_EQ(read(p[0], &c, 1), 1);
+	alarm_in(100); /* Saves and restores SIGALRM's disposition. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	CHECK_OK(sigaction(SIGALRM, &sa, NULL));
+	long long t0 = h_now_ms();
+	CHECK_OK(lk(fd, F_SETLKW, F_WRLCK, 0, 1));
+	CHECK(h_now_ms() - t0 >= 200);
+	memset(&it, 0, sizeof it);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* A file of the image (the gofer's lower layer in the sandbox), never
+ * written: locks meet whatever description reaches it. */
+TEST(locks_on_a_read_only_image_file)
+{
+	struct flock fl;
+	int fd = open("/etc/passwd", O_RDONLY);
+	CHECK_OK(fd);
+	CHECK_OK(lk(fd, F_SETLK, F_RDLCK, 0, 1));
+	int st;
+	pid_t pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0) {
+		int other = open("/etc/passwd", O_RDONLY);
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		if (other < 0 || fcntl(other, F_GETLK, &fl) < 0)
+			_exit(1);
+		if (fl.l_type != F_RDLCK || fl.l_pid != getppid() || fl.l_len != 1)
+			_exit(2);
+		if (flock(other, LOCK_SH | LOCK_NB) < 0)
+			_exit(3);
+		_exit(0);
+	}
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, WAIT_MS), pid);
+	CHECK_EQ(st, 0);
+	int other = open("/etc/passwd", O_RDONLY);
+	CHECK_OK(other);
+	CHECK_OK(flock(fd, LOCK_SH));
+	CHECK_ERRNO(flock(other, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+}
+
+TEST(locks_set_through_many_dups_all_go_at_a_close)
+{
+	/* Many lock/unlock rounds through different fds keep the table
+	 * consistent: nothing is left behind after the last unlock. */
+	int fd = mkfile();
+	CHECK_OK(fd);
+	for (int i = 0; i < 100; i++) {
+		int d = dup(fd);
+		CHECK_OK(d);
+		CHECK_OK(lk(d, F_SETLK, i % 2 ? F_RDLCK : F_WRLCK, i, 3));
+		if (i % 10 == 9)
+			CHECK_OK(close(d));
+	}
+	CHECK_EQ(child_setlk(fd, F_SETLK, F_WRLCK, 0, 0), 0);
+}

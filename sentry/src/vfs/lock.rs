@@ -486,4 +486,15 @@ mod tests {
         assert!(find_conflict(&v, A, 0, 0, LockType::Write).is_some());
         assert!(!apply_lock(&mut v, B, 0, 1, 5, None));
     }
+
+    #[test]
+    fn a_cycle_of_posix_waits_is_a_deadlock() {
+        let c = LockOwner::Posix(3);
+        let mut t = Table::default();
+        t.blocked.push((10, A, B));
+        assert!(t.deadlocks(B, A));
+        assert!(!t.deadlocks(c, A));
+        t.blocked.push((11, B, c));
+        assert!(t.deadlocks(c, A));
+    }
 }
