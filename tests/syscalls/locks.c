@@ -812,3 +812,48 @@ TEST(locks_set_through_many_dups_all_go_at_a_close)
 	}
 	CHECK_EQ(child_setlk(fd, F_SETLK, F_WRLCK, 0, 0), 0);
 }
+
+/* The far side of locks_survive_exec: the test binary exec'd with
+ * LOCKS_EXEC_FD set checks, before main, that the lock it set before the
+ * exec is still its own (a child's F_GETLK names it), then exits. */
+__attribute__((constructor)) static void locks_exec_check(void)
+{
+	const char *s = getenv("LOCKS_EXEC_FD");
+	if (!s)
+		return;
+	int fd = atoi(s), st = 0;
+	pid_t me = getpid(), pid = fork();
+	if (pid == 0) {
+		struct flock fl;
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		if (fcntl(fd, F_GETLK, &fl) < 0)
+			_exit(10);
+		_exit(fl.l_type == F_WRLCK && fl.l_pid == me && fl.l_len == 10 ? 0 : 11);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		_exit(12);
+	_exit(WEXITSTATUS(st));
+}
+
+TEST(locks_survive_exec)
+{
+	int st;
+	char num[16];
+	CHECK(h_argv0[0] == '/');
+	int fd = mkfile();
+	CHECK_OK(fd);
+	pid_t pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0) {
+		if (lk(fd, F_SETLK, F_WRLCK, 0, 10) < 0)
+			_exit(20);
+		snprintf(num, sizeof num, "%d", fd);
+		setenv("LOCKS_EXEC_FD", num, 1);
+		execl(h_argv0, h_argv0, (char *)NULL);
+		_exit(21);
+	}
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, WAIT_MS), pid);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 0);
+}
