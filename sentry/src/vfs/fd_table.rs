@@ -144,25 +144,24 @@ impl FdTable {
         if fd < 0 || fd as usize >= limit.min(MAX_FDS) {
             return Err(Errno::EBADF);
         }
-        let mut fds = self.lock();
-        let fd = fd as usize;
-        if fd >= fds.len() {
-            fds.resize(fd + 1, None);
-        }
-        Ok(fds[fd]
-            .replace(Entry::new(self.id, file, cloexec))
-            .map(|e| e.file.clone()))
+        let old = {
+            let mut fds = self.lock();
+            let fd = fd as usize;
+            if fd >= fds.len() {
+                fds.resize(fd + 1, None);
+            }
+            fds[fd].replace(Entry::new(self.id, file, cloexec))
+        };
+        // The old entry goes (releasing locks) outside the table's lock.
+        Ok(old.map(|e| e.file))
     }
 
     pub fn close(&self, fd: i32) -> Result<Arc<File>, Errno> {
         if fd < 0 {
             return Err(Errno::EBADF);
         }
-        self.lock()
-            .get_mut(fd as usize)
-            .and_then(|e| e.take())
-            .map(|e| e.file.clone())
-            .ok_or(Errno::EBADF)
+        let entry = self.lock().get_mut(fd as usize).and_then(|e| e.take());
+        entry.map(|e| e.file).ok_or(Errno::EBADF)
     }
 
     /// Closes every close-on-exec fd (execve).
