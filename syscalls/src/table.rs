@@ -269,7 +269,7 @@ macro_rules! for_each_syscall {
             (69, msgsnd, Unsupported, "", [Int, Ptr, Usize, Hex]),
             (70, msgrcv, Unsupported, "", [Int, Ptr, Usize, Long, Hex]),
             (71, msgctl, Unsupported, "", [Int, Int, Ptr]),
-            (72, fcntl, Partial, "SIGIO for O_ASYNC only from pipes, without sender permission checks; F_SETLEASE and F_NOTIFY are EINVAL; F_SEAL_EXEC is recorded but not enforced", [Fd, FcntlCmd, Hex]),
+            (72, fcntl, Partial, "SIGIO for O_ASYNC only from pipes; F_SETLEASE and F_NOTIFY are EINVAL", [Fd, FcntlCmd, Hex]),
             (73, flock, Supported, "", [Fd, Hex]),
             (74, fsync, Supported, "", [Fd]),
             (75, fdatasync, Supported, "", [Fd]),

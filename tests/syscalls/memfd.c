@@ -248,3 +248,40 @@ TEST(future_write_keeps_earlier_mappings_writable)
 	before[0] = 'w';
 	CHECK_EQ(after[0], 'w');
 }
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
+TEST(seal_exec_freezes_exec_bits_and_contents)
+{
+	int fd = mfd("x", MFD_ALLOW_SEALING);
+	CHECK_OK(fd);
+	CHECK_OK(fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC));
+	/* The file was executable: its contents are sealed too. */
+	CHECK_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_EXEC | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+						 F_SEAL_FUTURE_WRITE);
+	CHECK_ERRNO(fchmod(fd, 0666), EPERM);
+	CHECK_OK(fchmod(fd, 0775));
+	CHECK_ERRNO(write(fd, "a", 1), EPERM);
+}
+
+TEST(noexec_seal_and_exec_flags)
+{
+	struct stat st;
+	int fd = mfd("y", MFD_NOEXEC_SEAL);
+	CHECK_OK(fd);
+	CHECK_OK(fstat(fd, &st));
+	CHECK_EQ(st.st_mode & 07777, 0666);
+	CHECK_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_EXEC);
+	CHECK_ERRNO(fchmod(fd, 0755), EPERM);
+	CHECK_EQ(write(fd, "a", 1), 1);
+	int e = mfd("z", MFD_EXEC);
+	CHECK_OK(e);
+	CHECK_EQ(fcntl(e, F_GET_SEALS), F_SEAL_SEAL);
+	CHECK_ERRNO(mfd("w", MFD_EXEC | MFD_NOEXEC_SEAL), EINVAL);
+}

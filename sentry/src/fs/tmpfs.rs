@@ -384,6 +384,10 @@ impl Inode for TmpfsInode {
         let now = Time::now();
         let mut m = self.meta();
         if let Some(mode) = req.mode {
+            // F_SEAL_EXEC freezes the exec bits.
+            if self.seals() & F_SEAL_EXEC != 0 && (m.perm ^ mode) & 0o111 != 0 {
+                return Err(Errno::EPERM);
+            }
             m.perm = mode & 0o7777;
         }
         if let Some(uid) = req.uid {

@@ -42,7 +42,8 @@ pub(crate) fn fcntl_more(t: &mut Task, fd: i32, f: &Arc<File>, cmd: u32, arg: u6
             if id != 0 && !pid_exists(t, id) {
                 return Err(Errno::ESRCH);
             }
-            f.async_owner.set_owner(&t.kernel, fd, kind, id);
+            f.async_owner
+                .set_owner(&t.kernel, (t.creds.uid, t.creds.euid), fd, kind, id);
             Ok(0)
         }
         F_GETOWN => {
@@ -57,7 +58,8 @@ pub(crate) fn fcntl_more(t: &mut Task, fd: i32, f: &Arc<File>, cmd: u32, arg: u6
             if id != 0 && (id < 0 || !pid_exists(t, id)) {
                 return Err(Errno::ESRCH);
             }
-            f.async_owner.set_owner(&t.kernel, fd, kind, id);
+            f.async_owner
+                .set_owner(&t.kernel, (t.creds.uid, t.creds.euid), fd, kind, id);
             Ok(0)
         }
         F_GETOWN_EX => {
@@ -242,6 +244,12 @@ fn add_seals(t: &Task, f: &Arc<File>, seals: u32) -> SysResult {
         if mapped {
             return Err(Errno::EBUSY);
         }
+    }
+    // Sealing an executable file's exec bits seals its contents too
+    // (after the EBUSY check, as in Linux).
+    let mut seals = seals;
+    if seals & F_SEAL_EXEC != 0 && f.inode.attr()?.mode & 0o111 != 0 {
+        seals |= F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
     }
     inode.add_seals(seals)?;
     Ok(0)

@@ -23,6 +23,9 @@ pub const POLL_OUT: i32 = 2;
 pub struct AsyncOwner {
     /// (F_OWNER_* type, id); id 0 means nobody.
     owner: Mutex<(i32, i32)>,
+    /// (uid, euid) of whoever set the owner: the signal goes only to
+    /// processes they could signal (Linux's sigio_perm).
+    setter: Mutex<(u32, u32)>,
     /// Where to look the owner up when a signal is due.
     kernel: Mutex<Weak<Kernel>>,
     /// F_SETSIG's signal; 0 means SIGIO without extra information.
@@ -36,8 +39,16 @@ impl AsyncOwner {
         *self.owner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn set_owner(&self, kernel: &std::sync::Arc<Kernel>, fd: i32, kind: i32, id: i32) {
+    pub fn set_owner(
+        &self,
+        kernel: &std::sync::Arc<Kernel>,
+        setter: (u32, u32),
+        fd: i32,
+        kind: i32,
+        id: i32,
+    ) {
         *self.owner.lock().unwrap_or_else(|e| e.into_inner()) = (kind, id);
+        *self.setter.lock().unwrap_or_else(|e| e.into_inner()) = setter;
         *self.kernel.lock().unwrap_or_else(|e| e.into_inner()) = std::sync::Arc::downgrade(kernel);
         self.fd.store(fd, Ordering::Relaxed);
     }
@@ -79,20 +90,33 @@ impl AsyncOwner {
             info.fields[0] = band;
             info.fields[1] = self.fd.load(Ordering::Relaxed) as u32 as u64;
         }
+        let (uid, euid) = *self.setter.lock().unwrap_or_else(|e| e.into_inner());
+        // Root's files signal anyone; others only processes whose real or
+        // saved uid is the setter's real or effective uid.
+        let may = |target: Option<[u32; 3]>| {
+            target.is_some_and(|[r, _, saved]| {
+                euid == 0 || euid == saved || euid == r || uid == saved || uid == r
+            })
+        };
         match kind {
             F_OWNER_TID => {
                 if let Some(t) = k.task(id) {
-                    t.send_signal(info);
+                    let uids = *t.uids.lock().unwrap_or_else(|e| e.into_inner());
+                    if may(Some(uids)) {
+                        t.send_signal(info);
+                    }
                 }
             }
             F_OWNER_PID => {
                 if let Some(g) = k.group(id) {
-                    g.send_signal(info, true);
+                    if may(g.uids()) {
+                        g.send_signal(info, true);
+                    }
                 }
             }
             _ => {
                 for g in k.all_groups() {
-                    if g.pgid() == id {
+                    if g.pgid() == id && may(g.uids()) {
                         g.send_signal(info, true);
                     }
                 }
