@@ -60,6 +60,18 @@ impl Default for FdTable {
     }
 }
 
+impl Drop for FdTable {
+    fn drop(&mut self) {
+        // Its entries release their locks as they go; this catches any
+        // whose file could not be told.
+        self.fds
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        super::lock::table_released(self.id);
+    }
+}
+
 impl FdTable {
     pub fn new() -> Arc<FdTable> {
         Arc::new(FdTable::default())

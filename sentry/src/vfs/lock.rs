@@ -409,6 +409,32 @@ pub fn fd_closed(table_id: u64, file: &File) {
     t.gc(key);
 }
 
+/// Fd table `table_id` is gone: any POSIX lock it still holds (one whose
+/// file could not be told at a close) goes too.
+pub fn table_released(table_id: u64) {
+    if POSIX_LOCKS.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let mut t = table();
+    if !t.posix_held.contains_key(&table_id) {
+        return;
+    }
+    let owner = LockOwner::Posix(table_id);
+    let keys: Vec<LockKey> = t.files.keys().copied().collect();
+    for key in keys {
+        let before = t.count(owner, key);
+        if before == 0 {
+            continue;
+        }
+        if let Some(f) = t.files.get_mut(&key) {
+            f.records.retain(|l| l.owner != owner);
+            f.wake();
+        }
+        t.recount(owner, before, key);
+        t.gc(key);
+    }
+}
+
 /// The last reference to an open file description went: its OFD and
 /// flock locks go.
 pub fn desc_released(file: &File) {
