@@ -94,10 +94,11 @@ mod tests {
         assert!(md.contains("must not be edited by hand"));
         assert!(md.contains("| nr | name | status | note |"));
         assert!(md.contains("| 0 | `read` | supported | |\n"));
-        assert!(md.contains(
-            "| 72 | `fcntl` | partial | F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, \
-             F_GETFL, F_SETFL; locks and others EINVAL |\n"
-        ));
+        let fcntl = crate::table::by_name("fcntl").expect("fcntl has a row");
+        assert!(md.contains(&format!(
+            "| 72 | `fcntl` | {} | {} |\n",
+            fcntl.status, fcntl.note
+        )));
         assert!(md.contains("| 334 | `rseq` | unsupported | |\n"));
         let (s, p, u) = status_counts();
         assert!(md.contains(&format!("| supported | {s} |")));

@@ -280,7 +280,6 @@ export GIT_AUTHOR_DATE='2020-02-02T12:00:00Z' GIT_COMMITTER_DATE='2020-02-02T12:
 /// at once under sqlite's locks (fcntl record locks on the database and
 /// its shared-memory file, which both map), then `integrity_check`.
 #[test]
-#[ignore = "needs fcntl record locks: F_SETLK answers EINVAL (issue #4, locks)"]
 fn sqlite3_wal_two_writers() {
     let script = r#"set -e
 sqlite3 db <<'EOF'
@@ -419,7 +418,6 @@ os.rmdir(tmp)
 "#;
 
 #[test]
-#[ignore = "needs flock: it answers ENOSYS (issue #4, locks)"]
 fn python_fcntl_flock() {
     let script = format!("python3 - <<'EOF'\n{PY_FLOCK}\nEOF\n");
     let Some(s) = compare_script(&["/usr/bin/python3"], &script) else {

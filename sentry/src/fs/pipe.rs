@@ -1,7 +1,10 @@
 //! Pipes: a 64 KiB buffer between a read end and a write end, with Linux's
 //! rules: reads block while empty and writers exist, EOF once none do;
 //! writes of up to PIPE_BUF bytes are atomic; writing with no reader gives
-//! EPIPE and SIGPIPE.
+//! EPIPE and SIGPIPE. A write end in O_DIRECT mode writes packets (each
+//! write of up to PIPE_BUF bytes is one; longer ones are cut into PIPE_BUF
+//! pieces) and a read takes at most one packet, dropping what does not fit.
+//! F_SETPIPE_SZ changes the capacity.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -12,12 +15,27 @@ use syscalls::consts::*;
 use syscalls::Errno;
 
 use crate::kernel::{current_task, TaskShared};
+use crate::vfs::fown::{POLL_IN, POLL_OUT};
 use crate::vfs::{anon_dev, Attr, File, FileOps, FileType, Inode, Owner, Time};
 
 /// Default capacity (Linux: 16 pages).
 pub const PIPE_CAPACITY: usize = 65536;
 /// Writes up to this size are atomic.
 pub const PIPE_BUF: usize = 4096;
+/// Largest capacity an unprivileged process may ask for
+/// (/proc/sys/fs/pipe-max-size).
+pub const PIPE_MAX_SIZE: usize = 1 << 20;
+/// A packet takes a whole page of the capacity, as it takes a whole pipe
+/// buffer in Linux.
+const PAGE_SIZE: usize = 4096;
+
+/// A run of queued bytes: plain data (which later writes extend), or one
+/// packet.
+#[derive(Clone, Copy)]
+struct Segment {
+    len: usize,
+    packet: bool,
+}
 
 pub const POLLIN: i16 = 0x001;
 pub const POLLOUT: i16 = 0x004;
@@ -27,6 +45,10 @@ pub const POLLHUP: i16 = 0x010;
 #[derive(Default)]
 struct State {
     buf: VecDeque<u8>,
+    /// How `buf` divides into plain runs and packets.
+    segments: VecDeque<Segment>,
+    /// Capacity in bytes (a power-of-two number of pages).
+    capacity: usize,
     readers: usize,
     writers: usize,
     /// Opens of each end so far: a FIFO opener waits for the other count to
@@ -37,9 +59,64 @@ struct State {
     waiters: Vec<Weak<TaskShared>>,
 }
 
+impl State {
+    /// Capacity used: plain bytes, and a page per packet.
+    fn used(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| if s.packet { PAGE_SIZE } else { s.len })
+            .sum()
+    }
+
+    fn room(&self) -> usize {
+        self.capacity.saturating_sub(self.used())
+    }
+
+    /// Queues `data` as plain bytes or as one packet.
+    fn push(&mut self, data: &[u8], packet: bool) {
+        self.buf.extend(data);
+        match self.segments.back_mut() {
+            Some(last) if !packet && !last.packet => last.len += data.len(),
+            _ => self.segments.push_back(Segment {
+                len: data.len(),
+                packet,
+            }),
+        }
+    }
+
+    /// Takes up to `out.len()` bytes; a packet ends the read, and what of
+    /// it does not fit is dropped.
+    fn pop(&mut self, out: &mut [u8]) -> usize {
+        let mut done = 0;
+        while done < out.len() {
+            let Some(seg) = self.segments.front_mut() else {
+                break;
+            };
+            let n = seg.len.min(out.len() - done);
+            for (i, b) in self.buf.drain(..n).enumerate() {
+                out[done + i] = b;
+            }
+            done += n;
+            if seg.packet {
+                let rest = seg.len - n;
+                self.buf.drain(..rest);
+                self.segments.pop_front();
+                break;
+            }
+            seg.len -= n;
+            if seg.len == 0 {
+                self.segments.pop_front();
+            }
+        }
+        done
+    }
+}
+
 pub struct Pipe {
     state: Mutex<State>,
     inode: Arc<PipeInode>,
+    /// The two ends, for SIGIO to the owners of O_ASYNC ones.
+    ends: std::sync::OnceLock<[Weak<File>; 2]>,
 }
 
 impl Pipe {
@@ -55,6 +132,22 @@ impl Pipe {
             }
             None => false,
         });
+    }
+
+    /// Signals the owners of O_ASYNC ends: readers when data came
+    /// (POLL_IN), writers when room did (POLL_OUT).
+    fn notify_async(&self, readers: bool) {
+        let Some(ends) = self.ends.get() else { return };
+        let (end, reason) = if readers {
+            (&ends[0], POLL_IN)
+        } else {
+            (&ends[1], POLL_OUT)
+        };
+        if let Some(f) = end.upgrade() {
+            if f.flags() & O_ASYNC != 0 {
+                f.async_owner.notify(reason);
+            }
+        }
     }
 
     /// Registers the current task to be woken when the pipe changes.
@@ -110,8 +203,8 @@ impl Pipe {
                     crate::kernel::raise_sigpipe();
                     return Err(Errno::EPIPE);
                 }
-                if s.buf.len() < PIPE_CAPACITY {
-                    return Ok(PIPE_CAPACITY - s.buf.len());
+                if s.room() > 0 {
+                    return Ok(s.room());
                 }
             }
             if nonblock {
@@ -119,7 +212,7 @@ impl Pipe {
             }
             self.wait(|| {
                 let s = self.lock();
-                s.readers == 0 || s.buf.len() < PIPE_CAPACITY
+                s.readers == 0 || s.room() > 0
             })?;
         }
     }
@@ -134,9 +227,12 @@ impl Pipe {
     /// Removes up to `n` bytes from the front of the buffer.
     pub fn take(&self, n: usize) -> Vec<u8> {
         let mut s = self.lock();
-        let n = n.min(s.buf.len());
-        let v: Vec<u8> = s.buf.drain(..n).collect();
+        let mut v = vec![0u8; n.min(s.buf.len())];
+        let got = s.pop(&mut v);
+        v.truncate(got);
         Pipe::wake_all(&mut s);
+        drop(s);
+        self.notify_async(false);
         v
     }
 
@@ -150,14 +246,23 @@ impl Pipe {
         for &b in data.iter().rev() {
             s.buf.push_front(b);
         }
+        match s.segments.front_mut() {
+            Some(first) if !first.packet => first.len += data.len(),
+            _ => s.segments.push_front(Segment {
+                len: data.len(),
+                packet: false,
+            }),
+        }
         Pipe::wake_all(&mut s);
     }
 
     /// Appends `data` (the caller made sure there was room).
     pub fn push(&self, data: &[u8]) {
         let mut s = self.lock();
-        s.buf.extend(data);
+        s.push(data, false);
         Pipe::wake_all(&mut s);
+        drop(s);
+        self.notify_async(true);
     }
 
     /// poll(2) events for an end.
@@ -168,7 +273,7 @@ impl Pipe {
         if write {
             if s.readers == 0 {
                 POLLOUT | POLLERR
-            } else if PIPE_CAPACITY - s.buf.len() >= PIPE_BUF {
+            } else if s.room() >= PIPE_BUF {
                 POLLOUT
             } else {
                 0
@@ -201,11 +306,13 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
             writers: 1,
             reader_opens: 1,
             writer_opens: 1,
+            capacity: PIPE_CAPACITY,
             ..State::default()
         }),
         inode: inode.clone(),
+        ends: std::sync::OnceLock::new(),
     });
-    let keep = flags & O_NONBLOCK;
+    let keep = flags & (O_NONBLOCK | O_DIRECT);
     let r = File::new(
         Box::new(PipeEnd {
             pipe: pipe.clone(),
@@ -219,7 +326,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
     );
     let w = File::new(
         Box::new(PipeEnd {
-            pipe,
+            pipe: pipe.clone(),
             read: false,
             write: true,
             writers_seen: 0,
@@ -228,6 +335,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
         None,
         O_WRONLY | keep,
     );
+    let _ = pipe.ends.set([Arc::downgrade(&r), Arc::downgrade(&w)]);
     (r, w)
 }
 
@@ -287,8 +395,12 @@ impl Fifo {
         });
         Fifo {
             pipe: Arc::new(Pipe {
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    capacity: PIPE_CAPACITY,
+                    ..State::default()
+                }),
                 inode,
+                ends: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -391,11 +503,10 @@ impl FileOps for PipeEnd {
             {
                 let mut s = self.pipe.lock();
                 if !s.buf.is_empty() {
-                    let n = buf.len().min(s.buf.len());
-                    for (i, b) in s.buf.drain(..n).enumerate() {
-                        buf[i] = b;
-                    }
+                    let n = s.pop(buf);
                     Pipe::wake_all(&mut s);
+                    drop(s);
+                    self.pipe.notify_async(false);
                     return Ok(n);
                 }
                 if s.writers == 0 {
@@ -417,6 +528,7 @@ impl FileOps for PipeEnd {
         if !self.write {
             return Err(Errno::EBADF);
         }
+        let packets = file.flags() & O_DIRECT != 0;
         let atomic = buf.len() <= PIPE_BUF;
         let mut done = 0;
         loop {
@@ -431,16 +543,32 @@ impl FileOps for PipeEnd {
                         Err(Errno::EPIPE)
                     };
                 }
-                let room = PIPE_CAPACITY - s.buf.len();
-                let left = buf.len() - done;
-                if room > 0 && (!atomic || room >= left) {
-                    let n = room.min(left);
-                    s.buf.extend(&buf[done..done + n]);
-                    done += n;
-                    Pipe::wake_all(&mut s);
-                    if done == buf.len() {
-                        return Ok(done);
+                let mut wrote = false;
+                if packets {
+                    // One PIPE_BUF piece per packet, each a page of room.
+                    while done < buf.len() && s.room() >= PAGE_SIZE {
+                        let n = (buf.len() - done).min(PIPE_BUF);
+                        s.push(&buf[done..done + n], true);
+                        done += n;
+                        wrote = true;
                     }
+                } else {
+                    let room = s.room();
+                    let left = buf.len() - done;
+                    if room > 0 && (!atomic || room >= left) {
+                        let n = room.min(left);
+                        s.push(&buf[done..done + n], false);
+                        done += n;
+                        wrote = true;
+                    }
+                }
+                if wrote {
+                    Pipe::wake_all(&mut s);
+                    drop(s);
+                    self.pipe.notify_async(true);
+                }
+                if done == buf.len() {
+                    return Ok(done);
                 }
             }
             if file.flags() & O_NONBLOCK != 0 {
@@ -451,10 +579,16 @@ impl FileOps for PipeEnd {
                 };
             }
             let p = &self.pipe;
-            let need = if atomic { buf.len() - done } else { 1 };
+            let need = if packets {
+                PAGE_SIZE
+            } else if atomic {
+                buf.len() - done
+            } else {
+                1
+            };
             match self.wait(|| {
                 let s = p.lock();
-                s.readers == 0 || PIPE_CAPACITY - s.buf.len() >= need
+                s.readers == 0 || s.room() >= need
             }) {
                 Ok(()) => {}
                 Err(e) if done == 0 => return Err(e),
@@ -471,21 +605,8 @@ impl FileOps for PipeEnd {
         true
     }
 
-    fn ioctl(
-        &self,
-        _file: &File,
-        task: &mut crate::kernel::Task,
-        cmd: u32,
-        arg: u64,
-    ) -> Result<u64, Errno> {
-        match cmd {
-            FIONREAD => {
-                let n = self.pipe.lock().buf.len() as i32;
-                task.mm().write_obj(arg, &n)?;
-                Ok(0)
-            }
-            _ => Err(Errno::ENOTTY),
-        }
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
     }
 
     fn poll(&self, _file: &File, events: i16) -> Option<i16> {
@@ -502,9 +623,36 @@ impl FileOps for PipeEnd {
     fn poll_register(&self, _file: &File, task: &Arc<TaskShared>) {
         self.pipe.add_waiter(task);
     }
+}
 
-    fn as_any(&self) -> Option<&dyn Any> {
-        Some(self)
+impl PipeEnd {
+    /// F_GETPIPE_SZ.
+    pub fn capacity(&self) -> usize {
+        self.pipe.lock().capacity
+    }
+
+    /// F_SETPIPE_SZ: rounds `size` up to a power-of-two number of pages;
+    /// EBUSY if what is queued would not fit. Returns the new capacity.
+    pub fn set_capacity(&self, size: u64, privileged: bool) -> Result<usize, Errno> {
+        if size > 1 << 31 {
+            return Err(Errno::EINVAL);
+        }
+        let size = (size as usize).max(PAGE_SIZE).next_power_of_two();
+        if size > PIPE_MAX_SIZE && !privileged {
+            return Err(Errno::EPERM);
+        }
+        let mut s = self.pipe.lock();
+        if s.used() > size {
+            return Err(Errno::EBUSY);
+        }
+        s.capacity = size;
+        Pipe::wake_all(&mut s);
+        Ok(size)
+    }
+
+    /// FIONREAD: bytes queued.
+    pub fn queued(&self) -> usize {
+        self.pipe.lock().buf.len()
     }
 }
 
@@ -522,11 +670,64 @@ impl Drop for PipeEnd {
             s.buf.clear();
         }
         Pipe::wake_all(&mut s);
+        drop(s);
+        // The other end sees EOF or EPIPE now.
+        self.pipe.notify_async(self.write);
     }
 }
 
 impl std::fmt::Debug for PipeEnd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "pipe:[{}]", self.pipe.inode.ino)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State {
+            capacity: PIPE_CAPACITY,
+            ..State::default()
+        }
+    }
+
+    #[test]
+    fn plain_writes_run_together_and_packets_stay_apart() {
+        let mut s = state();
+        s.push(b"ab", false);
+        s.push(b"cd", false);
+        s.push(b"packet", true);
+        s.push(b"xy", false);
+        let mut out = [0u8; 16];
+        assert_eq!(s.pop(&mut out[..3]), 3);
+        assert_eq!(&out[..3], b"abc");
+        // The rest of the plain run, then the packet ends the read.
+        assert_eq!(s.pop(&mut out), 7);
+        assert_eq!(&out[..7], b"dpacket");
+        assert_eq!(s.pop(&mut out), 2);
+        assert!(s.buf.is_empty() && s.segments.is_empty());
+    }
+
+    #[test]
+    fn a_short_read_drops_the_rest_of_a_packet() {
+        let mut s = state();
+        s.push(b"0123456789", true);
+        s.push(b"z", true);
+        let mut out = [0u8; 4];
+        assert_eq!(s.pop(&mut out), 4);
+        assert_eq!(s.buf.len(), 1);
+        assert_eq!(s.pop(&mut out), 1);
+        assert_eq!(out[0], b'z');
+    }
+
+    #[test]
+    fn packets_use_a_page_of_room_each() {
+        let mut s = state();
+        s.push(b"a", true);
+        s.push(b"bc", false);
+        assert_eq!(s.used(), PAGE_SIZE + 2);
+        assert_eq!(s.room(), PIPE_CAPACITY - PAGE_SIZE - 2);
     }
 }

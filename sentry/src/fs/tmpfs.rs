@@ -6,7 +6,7 @@
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use syscalls::consts::*;
@@ -218,6 +218,23 @@ impl Tmpfs {
         f.meta().nlink = 0;
         f
     }
+
+    /// The file behind memfd_create(2): empty, unlinked, mode 0777 like Linux's,
+    /// sealable if `sealing` (else F_SEAL_SEAL is set, as for every other
+    /// tmpfs file).
+    pub fn memfd(mf: &Arc<MemoryFile>, owner: Owner, sealing: bool) -> Arc<TmpfsInode> {
+        let f = Self::anonymous_file(mf, 0);
+        {
+            let mut m = f.meta();
+            m.perm = 0o777;
+            m.uid = owner.uid;
+            m.gid = owner.gid;
+        }
+        if sealing {
+            f.seals.store(0, Ordering::Relaxed);
+        }
+        f
+    }
 }
 
 #[derive(Default)]
@@ -289,6 +306,8 @@ pub struct TmpfsInode {
     linkable: AtomicBool,
     /// Extended attributes, in the order they were set.
     xattrs: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// F_SEAL_* (memfd_create; other files start sealed with F_SEAL_SEAL).
+    seals: AtomicU32,
 }
 
 impl TmpfsInode {
@@ -323,7 +342,38 @@ impl TmpfsInode {
             data: Mutex::new(data),
             linkable: AtomicBool::new(false),
             xattrs: Mutex::new(Vec::new()),
+            seals: AtomicU32::new(F_SEAL_SEAL),
         })
+    }
+
+    /// F_GET_SEALS.
+    pub fn seals(&self) -> u32 {
+        self.seals.load(Ordering::Relaxed)
+    }
+
+    /// F_ADD_SEALS, once the caller has checked the file may take them.
+    pub fn add_seals(&self, seals: u32) -> Result<(), Errno> {
+        let _d = self.data();
+        let cur = self.seals();
+        if cur & F_SEAL_SEAL != 0 {
+            return Err(Errno::EPERM);
+        }
+        self.seals.store(cur | seals, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Whether the seals forbid writing (and writable shared mappings).
+    pub fn write_sealed(&self) -> bool {
+        self.seals() & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0
+    }
+
+    /// EPERM where the seals forbid changing the size from `old` to `new`.
+    fn check_resize(&self, old: u64, new: u64) -> Result<(), Errno> {
+        let seals = self.seals();
+        if (new < old && seals & F_SEAL_SHRINK != 0) || (new > old && seals & F_SEAL_GROW != 0) {
+            return Err(Errno::EPERM);
+        }
+        Ok(())
     }
 
     fn meta(&self) -> MutexGuard<'_, Meta> {
@@ -479,7 +529,10 @@ impl Inode for TmpfsInode {
         self.writable_fs()?;
         if let Some(size) = req.size {
             match &mut *self.data() {
-                Data::File(f) => self.resize(f, size),
+                Data::File(f) => {
+                    self.check_resize(f.size, size)?;
+                    self.resize(f, size)
+                }
                 Data::Dir(_) => return Err(Errno::EISDIR),
                 _ => return Err(Errno::EINVAL),
             }
@@ -487,6 +540,10 @@ impl Inode for TmpfsInode {
         let now = Time::now();
         let mut m = self.meta();
         if let Some(mode) = req.mode {
+            // F_SEAL_EXEC freezes the exec bits.
+            if self.seals() & F_SEAL_EXEC != 0 && (m.perm ^ mode) & 0o111 != 0 {
+                return Err(Errno::EPERM);
+            }
             m.perm = mode & 0o7777;
         }
         if let Some(uid) = req.uid {
@@ -1027,6 +1084,12 @@ impl FileOps for TmpfsFile {
             let Data::File(f) = &mut *d else {
                 return Err(Errno::EINVAL);
             };
+            if self.inode.write_sealed() {
+                return Err(Errno::EPERM);
+            }
+            if end > f.size {
+                self.inode.check_resize(f.size, end)?;
+            }
             let mf = &self.inode.fs.mf;
             let pages = if buf.is_empty() {
                 0..0
@@ -1207,6 +1270,14 @@ impl Drop for TmpfsInode {
             .inodes
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
+}
+
+/// Whether `inode` is a tmpfs file whose seals forbid writing.
+pub fn write_sealed(inode: &InodeRef) -> bool {
+    inode
+        .as_any()
+        .downcast_ref::<TmpfsInode>()
+        .is_some_and(TmpfsInode::write_sealed)
 }
 
 #[cfg(test)]

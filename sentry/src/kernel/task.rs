@@ -1031,6 +1031,10 @@ impl Task {
             }
         }
         self.ctx.release(self.mm.address_space());
+        // Close our files before anyone can see the exit (Linux's
+        // exit_files before exit_notify): a waiting parent finds the
+        // process's record locks released and its pipe ends closed.
+        self.files = crate::vfs::FdTable::new();
         if let Some(v) = self.vfork_done.take() {
             v.complete();
         }

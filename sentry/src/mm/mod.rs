@@ -884,6 +884,17 @@ impl MemoryManager {
     /// Whether `addr` lies in a shared mapping (MAP_SHARED anonymous memory
     /// or a shared file mapping), whose futexes are keyed by page, not by
     /// (address space, address).
+    /// Whether a shared mapping of `inode` here may be writable now or
+    /// after mprotect (Linux's VM_SHARED|VM_MAYWRITE: through a description
+    /// open for writing): adding F_SEAL_WRITE is then EBUSY.
+    pub fn maps_writable_shared(&self, inode: &crate::vfs::InodeRef) -> bool {
+        self.lock().vmas.values().any(|v| {
+            matches!(&v.backing, Backing::Shared { file, .. }
+                if file.writable()
+                    && std::ptr::addr_eq(Arc::as_ptr(&file.inode), Arc::as_ptr(inode)))
+        })
+    }
+
     pub fn is_shared_mapping(&self, addr: u64) -> Result<bool, Errno> {
         let s = self.lock();
         let (_, v) = find_vma(&s.vmas, addr).ok_or(Errno::EFAULT)?;

@@ -505,7 +505,8 @@ pub fn dup3(t: &mut Task, a: &[u64; 6]) -> SysResult {
     Ok(new as u64)
 }
 
-/// F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL.
+/// F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL here; the
+/// rest (locks, owners, pipe sizes, seals) in `fcntl.rs`.
 pub fn fcntl(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let fd = fd_arg(a[0]);
     let f = t.files.get(fd)?;
@@ -537,11 +538,12 @@ pub fn fcntl(t: &mut Task, a: &[u64; 6]) -> SysResult {
             f.set_status_flags(a[2] as u32);
             Ok(0)
         }
-        _ => Err(Errno::EINVAL.with_msg("fcntl command not supported yet")),
+        _ => super::fcntl::fcntl_more(t, fd, &f, cmd, a[2]),
     }
 }
 
-/// FIOCLEX, FIONCLEX, FIONBIO here; the rest by the file (terminal ioctls).
+/// FIOCLEX, FIONCLEX, FIONBIO here; FIONREAD, FIOASYNC in `fcntl.rs`; the
+/// rest by the file (terminal ioctls).
 pub fn ioctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let fd = fd_arg(a[0]);
     let f = t.files.get(fd)?;
@@ -564,7 +566,7 @@ pub fn ioctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
             });
             Ok(0)
         }
-        _ => f.ops.ioctl(&f, t, cmd, a[2]),
+        _ => super::fcntl::ioctl_more(t, &f, cmd, a[2]),
     }
 }
 
@@ -720,9 +722,6 @@ pub fn sendfile(t: &mut Task, a: &[u64; 6]) -> SysResult {
 fn do_pipe(t: &mut Task, addr: u64, flags: u32) -> SysResult {
     if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
         return Err(Errno::EINVAL);
-    }
-    if flags & O_DIRECT != 0 {
-        return Err(Errno::EINVAL.with_msg("packet-mode pipes (O_DIRECT) are not supported yet"));
     }
     let (r, w) = crate::fs::pipe::new_pipe(owner(t), flags);
     let cloexec = flags & O_CLOEXEC != 0;

@@ -72,11 +72,19 @@ pub fn mmap(t: &mut Task, a: &[u64; 6]) -> SysResult {
             } else {
                 Backing::Anon
             }
+        } else if shared && prot.write && crate::fs::tmpfs::write_sealed(&f.inode) {
+            return Err(Errno::EPERM);
         } else if shared && f.inode.shares_pages() {
-            Backing::Shared {
-                file: f.clone(),
-                offset: off,
-            }
+            // A write-sealed memfd's shared mappings may never become
+            // writable (Linux clears VM_MAYWRITE): they map it through a
+            // read-only description, which mprotect and F_ADD_SEALS look at.
+            let file = if crate::fs::tmpfs::write_sealed(&f.inode) {
+                let ops = f.inode.clone().open(O_RDONLY)?;
+                crate::vfs::File::new(ops, f.inode.clone(), f.path.clone(), O_RDONLY | O_LARGEFILE)
+            } else {
+                f.clone()
+            };
+            Backing::Shared { file, offset: off }
         } else if shared && prot.write {
             return Err(Errno::ENODEV
                 .with_msg("writable shared mappings of host files are not supported yet"));

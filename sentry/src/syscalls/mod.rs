@@ -7,6 +7,7 @@
 //! get ENOSYS.
 
 mod dir;
+mod fcntl;
 mod file;
 mod fsops;
 pub(crate) mod futex;
@@ -40,6 +41,7 @@ mod handlers {
         chdir, fchdir, getcwd, getdents64, link, linkat, mkdir, mkdirat, rename, renameat,
         renameat2, rmdir, symlink, symlinkat, unlink, unlinkat,
     };
+    pub use super::fcntl::{flock, memfd_create};
     pub use super::file::{
         close, creat, dup, dup2, dup3, fcntl, fdatasync, fsync, ftruncate, ioctl, lseek, open,
         openat, pipe, pipe2, pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv,

@@ -1,5 +1,6 @@
 //! The fd table: numbers to file descriptions, with close-on-exec bits.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use syscalls::Errno;
@@ -13,16 +14,72 @@ pub const MAX_FDS: usize = 1 << 20;
 struct Entry {
     file: Arc<File>,
     cloexec: bool,
+    _closed: CloseGuard,
 }
 
-#[derive(Default)]
+impl Entry {
+    fn new(table: u64, file: Arc<File>, cloexec: bool) -> Entry {
+        Entry {
+            _closed: CloseGuard {
+                table,
+                file: file.clone(),
+            },
+            file,
+            cloexec,
+        }
+    }
+}
+
+/// Releases the table's POSIX locks on the file when its fd goes, however
+/// the entry leaves the table (close, dup2 over it, exec, the table's end).
+#[derive(Clone)]
+struct CloseGuard {
+    table: u64,
+    file: Arc<File>,
+}
+
+impl Drop for CloseGuard {
+    fn drop(&mut self) {
+        super::lock::fd_closed(self.table, &self.file);
+    }
+}
+
 pub struct FdTable {
+    /// Owner id of the table's POSIX locks.
+    id: u64,
     fds: Mutex<Vec<Option<Entry>>>,
+}
+
+impl Default for FdTable {
+    fn default() -> FdTable {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        FdTable {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            fds: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Drop for FdTable {
+    fn drop(&mut self) {
+        // Its entries release their locks as they go; this catches any
+        // whose file could not be told.
+        self.fds
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        super::lock::table_released(self.id);
+    }
 }
 
 impl FdTable {
     pub fn new() -> Arc<FdTable> {
         Arc::new(FdTable::default())
+    }
+
+    /// The owner of the POSIX locks set through this table.
+    pub fn lock_owner(&self) -> super::lock::LockOwner {
+        super::lock::LockOwner::Posix(self.id)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Option<Entry>>> {
@@ -84,7 +141,7 @@ impl FdTable {
         if fd >= fds.len() {
             fds.resize(fd + 1, None);
         }
-        fds[fd] = Some(Entry { file, cloexec });
+        fds[fd] = Some(Entry::new(self.id, file, cloexec));
         Ok(fd as i32)
     }
 
@@ -99,23 +156,24 @@ impl FdTable {
         if fd < 0 || fd as usize >= limit.min(MAX_FDS) {
             return Err(Errno::EBADF);
         }
-        let mut fds = self.lock();
-        let fd = fd as usize;
-        if fd >= fds.len() {
-            fds.resize(fd + 1, None);
-        }
-        Ok(fds[fd].replace(Entry { file, cloexec }).map(|e| e.file))
+        let old = {
+            let mut fds = self.lock();
+            let fd = fd as usize;
+            if fd >= fds.len() {
+                fds.resize(fd + 1, None);
+            }
+            fds[fd].replace(Entry::new(self.id, file, cloexec))
+        };
+        // The old entry goes (releasing locks) outside the table's lock.
+        Ok(old.map(|e| e.file))
     }
 
     pub fn close(&self, fd: i32) -> Result<Arc<File>, Errno> {
         if fd < 0 {
             return Err(Errno::EBADF);
         }
-        self.lock()
-            .get_mut(fd as usize)
-            .and_then(|e| e.take())
-            .map(|e| e.file)
-            .ok_or(Errno::EBADF)
+        let entry = self.lock().get_mut(fd as usize).and_then(|e| e.take());
+        entry.map(|e| e.file).ok_or(Errno::EBADF)
     }
 
     /// Closes every close-on-exec fd (execve).
@@ -132,9 +190,17 @@ impl FdTable {
 
     /// A copy of the table (fork without CLONE_FILES).
     pub fn fork(&self) -> Arc<FdTable> {
-        Arc::new(FdTable {
-            fds: Mutex::new(self.lock().clone()),
-        })
+        let new = FdTable::default();
+        let fds = self
+            .lock()
+            .iter()
+            .map(|e| {
+                e.as_ref()
+                    .map(|e| Entry::new(new.id, e.file.clone(), e.cloexec))
+            })
+            .collect();
+        *new.fds.lock().unwrap_or_else(|e| e.into_inner()) = fds;
+        Arc::new(new)
     }
 
     /// Every open fd with its file, for /proc/PID/fd.

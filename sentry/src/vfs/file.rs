@@ -39,6 +39,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The file's own type, for syscalls that work on one kind of file
+    /// (F_SETPIPE_SZ on pipes, splice).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     fn ioctl(&self, _file: &File, _task: &mut Task, _cmd: u32, _arg: u64) -> Result<u64, Errno> {
         Err(Errno::ENOTTY)
     }
@@ -73,12 +79,6 @@ pub trait FileOps: Send + Sync {
     fn seek_hole_data(&self, _file: &File, _off: u64, _whence: u32) -> Option<Result<u64, Errno>> {
         None
     }
-
-    /// The concrete type behind the operations, for syscalls that need one
-    /// kind of file (splice needs pipes).
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        None
-    }
 }
 
 pub struct File {
@@ -90,6 +90,10 @@ pub struct File {
     pub pos: Mutex<u64>,
     /// getdents snapshot: taken at the first getdents after open or rewind.
     pub dir_snapshot: Mutex<Option<Vec<DirEntry>>>,
+    /// Which file its advisory locks (OFD, flock) are on.
+    pub locks: super::lock::DescLocks,
+    /// F_SETOWN / F_SETSIG.
+    pub async_owner: super::fown::AsyncOwner,
 }
 
 /// Status flags F_SETFL may change.
@@ -115,6 +119,7 @@ pub fn open_for_writing(inode: &InodeRef) -> bool {
 impl Drop for File {
     fn drop(&mut self) {
         crate::fs::inotify::on_close(self);
+        super::lock::desc_released(self);
         if self.writable() {
             let mut w = WRITERS.lock().unwrap_or_else(|e| e.into_inner());
             let k = inode_key(&self.inode);
@@ -150,6 +155,8 @@ impl File {
             flags: AtomicU32::new(flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)),
             pos: Mutex::new(0),
             dir_snapshot: Mutex::new(None),
+            locks: Default::default(),
+            async_owner: Default::default(),
         })
     }
 

@@ -7,7 +7,9 @@
 mod dentry;
 mod fd_table;
 mod file;
+pub mod fown;
 mod inode;
+pub mod lock;
 pub mod mount;
 mod path;
 pub mod perm;
