@@ -141,3 +141,55 @@ fn shared_volume_sees_host_changes() {
         out.dump()
     );
 }
+
+/// Shared mappings of a volume's file: coherent with read and write inside
+/// the sandbox, and what the mappings wrote reaches the host, as natively.
+#[test]
+fn shared_mappings_of_volume_files() {
+    let dir = TempDir::new("rvisor-vol-mmap");
+    let prog = dir.join("shared_map");
+    rvisor_tests::compile_static_c(
+        &rvisor_tests::workspace_dir().join("tests/programs/shared_map.c"),
+        &prog,
+    )
+    .unwrap();
+    let run = |sandbox: bool| -> (RunOutput, Vec<u8>) {
+        let data = TempDir::new("rvisor-vol-mmap-data");
+        std::fs::write(data.join("f"), "host-data").unwrap();
+        let mut cmd = if sandbox {
+            let vol = format!("{}:/vol", data.path().display());
+            let bin = format!("{}:/prog", prog.display());
+            runsc_do(&["--volume", &vol, "--volume", &bin], &["/prog", "/vol/f"])
+        } else {
+            let mut c = Command::new(&prog);
+            c.arg(data.join("f"));
+            c
+        };
+        let out = run_with_timeout(&mut cmd, None, TIMEOUT).expect("spawning");
+        (out, std::fs::read(data.join("f")).unwrap())
+    };
+    let (native, native_file) = run(false);
+    let (sandbox, sandbox_file) = run(true);
+    assert_eq!(native.code(), Some(0), "{}", native.dump());
+    assert_eq!(sandbox.code(), Some(0), "{}", sandbox.dump());
+    assert_eq!(
+        native.stdout_str(),
+        sandbox.stdout_str(),
+        "{}",
+        sandbox.dump()
+    );
+    assert!(
+        native
+            .stdout_str()
+            .contains("read sees the mapping: via-mapping"),
+        "{}",
+        native.dump()
+    );
+    assert_eq!(native_file.len(), 6000);
+    assert!(
+        sandbox_file == native_file,
+        "the host file differs: {:?} vs {:?}",
+        String::from_utf8_lossy(&sandbox_file[..40]),
+        String::from_utf8_lossy(&native_file[..40])
+    );
+}
