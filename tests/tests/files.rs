@@ -425,3 +425,25 @@ fn python_fcntl_flock() {
     };
     assert!(s.stdout_str().contains("child: lock busy"), "{}", s.dump());
 }
+
+/// Invalid pointers, flags and descriptors to the file syscalls fail with
+/// Linux's errno (the program checks, natively too) and leave the sandbox
+/// healthy.
+#[test]
+fn bad_arguments_to_file_syscalls() {
+    let dir = TempDir::new("rvisor-files-badargs");
+    let bin = dir.join("bad_args_files");
+    rvisor_tests::compile_static_c(
+        &rvisor_tests::workspace_dir().join("tests/programs/bad_args_files.c"),
+        &bin,
+    )
+    .unwrap();
+    let script = format!("exec {}", bin.display());
+    let s = compare_script(&[], &script).expect("no requirements");
+    assert!(
+        s.stdout_str()
+            .ends_with("healthy after bad arguments\n0 mismatches\n"),
+        "{}",
+        s.dump()
+    );
+}

@@ -710,8 +710,23 @@ impl MemoryManager {
         let mut a = addr;
         while a < end {
             let (pstart, p) = find_pma(&s.pmas, a).ok_or(Errno::EFAULT)?;
-            let n = (p.end.min(end) - a) as usize;
-            let got = f(p.off + (a - pstart), n)?;
+            let off = p.off + (a - pstart);
+            // Frames of following PMAs that continue this one in the memory
+            // file join the same run: one host read or write instead of one
+            // per fault window.
+            let mut run_end = p.end;
+            let mut run_off = p.off + (p.end - pstart);
+            while run_end < end {
+                match s.pmas.get(&run_end) {
+                    Some(q) if q.off == run_off => {
+                        run_off += q.end - run_end;
+                        run_end = q.end;
+                    }
+                    _ => break,
+                }
+            }
+            let n = (run_end.min(end) - a) as usize;
+            let got = f(off, n)?;
             done += got;
             if got < n {
                 break;
@@ -826,8 +841,8 @@ impl MemoryManager {
         })
     }
 
-    /// msync: the range must be mapped. Shared pages are the file's own, so
-    /// there is nothing to write back.
+    /// msync: the range must be mapped. Files whose shared pages cache
+    /// something outside the sandbox (gofer files) write them back.
     pub fn msync(&self, addr: u64, len: u64) -> Result<(), Errno> {
         if !addr.is_multiple_of(PAGE) {
             return Err(Errno::EINVAL);
