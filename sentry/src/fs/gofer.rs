@@ -195,48 +195,44 @@ impl GoferInode {
         Err(last)
     }
 
-    /// Copies cached pages over `buf`, which holds the file from `off`.
-    fn overlay_cached(&self, buf: &mut [u8], off: u64) {
+    /// Calls `f(memory-file offset, start, end)` for each part of the file
+    /// range `[off, end)` that a cached page holds (start and end relative
+    /// to `off`).
+    fn each_cached(&self, off: u64, end: u64, mut f: impl FnMut(u64, usize, usize)) {
         let s = self.shared();
-        if s.pages.is_empty() || buf.is_empty() {
+        if off >= end {
             return;
         }
-        let end = off + buf.len() as u64;
         for (&index, &frame) in s.pages.range(off / PAGE..end.div_ceil(PAGE)) {
             let (lo, hi) = ((index * PAGE).max(off), ((index + 1) * PAGE).min(end));
-            self.fs.mf.read(
+            f(
                 frame + (lo - index * PAGE),
-                &mut buf[(lo - off) as usize..(hi - off) as usize],
+                (lo - off) as usize,
+                (hi - off) as usize,
             );
         }
+    }
+
+    /// Copies cached pages over `buf`, which holds the file from `off`.
+    fn overlay_cached(&self, buf: &mut [u8], off: u64) {
+        self.each_cached(off, off + buf.len() as u64, |at, lo, hi| {
+            self.fs.mf.read(at, &mut buf[lo..hi])
+        });
     }
 
     /// Copies `buf`, written to the file at `off`, into cached pages.
     fn update_cached(&self, buf: &[u8], off: u64) {
-        let s = self.shared();
-        if s.pages.is_empty() || buf.is_empty() {
-            return;
-        }
-        let end = off + buf.len() as u64;
-        for (&index, &frame) in s.pages.range(off / PAGE..end.div_ceil(PAGE)) {
-            let (lo, hi) = ((index * PAGE).max(off), ((index + 1) * PAGE).min(end));
-            self.fs.mf.write(
-                frame + (lo - index * PAGE),
-                &buf[(lo - off) as usize..(hi - off) as usize],
-            );
-        }
+        self.each_cached(off, off + buf.len() as u64, |at, lo, hi| {
+            self.fs.mf.write(at, &buf[lo..hi])
+        });
     }
 
     /// Zeroes `[off, end)` of cached pages (hole punching).
     fn zero_cached(&self, off: u64, end: u64) {
-        let s = self.shared();
         let zeros = [0u8; PAGE as usize];
-        for (&index, &frame) in s.pages.range(off / PAGE..end.div_ceil(PAGE)) {
-            let (lo, hi) = ((index * PAGE).max(off), ((index + 1) * PAGE).min(end));
-            self.fs
-                .mf
-                .write(frame + (lo - index * PAGE), &zeros[..(hi - lo) as usize]);
-        }
+        self.each_cached(off, end, |at, lo, hi| {
+            self.fs.mf.write(at, &zeros[..hi - lo])
+        });
     }
 
     /// Drops cached pages wholly past `size` and zeroes the tail of the

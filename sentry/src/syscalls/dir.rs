@@ -9,7 +9,7 @@ use syscalls::Errno;
 
 use super::{fd_arg, read_path, read_path_maybe_empty, SysResult};
 use crate::kernel::Task;
-use crate::vfs::{perm, DirEntry, FileType, Owner, Path};
+use crate::vfs::{perm, DirEntry, FileType, Owner, Parent, Path};
 
 /// Appends one directory record: (buf, ino, d_off, d_type, name) -> its length.
 pub(crate) type PushDirent = fn(&mut Vec<u8>, u64, i64, u8, &[u8]) -> usize;
@@ -113,7 +113,37 @@ pub fn fchdir(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 /// Checks that the caller may create an entry in `dir` (EACCES), and gives
 /// the new entry's owner and mode (`perm::new_owner`).
-fn create_owner(t: &Task, dir: &Path, mode: u32, is_dir: bool) -> Result<(Owner, u32), Errno> {
+/// The parent of a name that symlink or mknod creates: EEXIST if the name
+/// exists (or is "/", "." or ".."), ENOENT for a trailing slash, EROFS on
+/// a read-only mount.
+pub(crate) fn new_name_parent(t: &Task, dirfd: i32, path: &[u8]) -> Result<Parent, Errno> {
+    let parent = t.lookup_at(dirfd, path)?.resolve_parent(path)?;
+    let name = parent.name.as_slice();
+    if matches!(name, b"/" | b"." | b"..") {
+        return Err(Errno::EEXIST);
+    }
+    match parent.dir.dentry.lookup(name) {
+        Ok(_) => return Err(Errno::EEXIST),
+        Err(e) if e == Errno::ENOENT => {}
+        Err(e) => return Err(e),
+    }
+    if parent.trailing_slash {
+        return Err(Errno::ENOENT);
+    }
+    if parent.dir.mount.read_only() {
+        return Err(Errno::EROFS);
+    }
+    Ok(parent)
+}
+
+/// Write and search permission on `dir`, and the owner and mode of a new
+/// entry in it (set-group-ID directories).
+pub(crate) fn create_owner(
+    t: &Task,
+    dir: &Path,
+    mode: u32,
+    is_dir: bool,
+) -> Result<(Owner, u32), Errno> {
     let attr = dir.dentry.inode.attr()?;
     perm::check(&t.creds, &attr, perm::MAY_WRITE | perm::MAY_EXEC)?;
     Ok(perm::new_owner(&t.creds, &attr, mode, is_dir))
@@ -395,22 +425,8 @@ pub fn renameat2(t: &mut Task, a: &[u64; 6]) -> SysResult {
 fn do_symlink(t: &Task, target_addr: u64, dirfd: i32, path_addr: u64) -> SysResult {
     let target = read_path(t, target_addr)?;
     let path = read_path(t, path_addr)?;
-    let parent = t.lookup_at(dirfd, &path)?.resolve_parent(&path)?;
+    let parent = new_name_parent(t, dirfd, &path)?;
     let name = parent.name.as_slice();
-    if matches!(name, b"/" | b"." | b"..") {
-        return Err(Errno::EEXIST);
-    }
-    match parent.dir.dentry.lookup(name) {
-        Ok(_) => return Err(Errno::EEXIST),
-        Err(e) if e == Errno::ENOENT => {}
-        Err(e) => return Err(e),
-    }
-    if parent.trailing_slash {
-        return Err(Errno::ENOENT);
-    }
-    if parent.dir.mount.read_only() {
-        return Err(Errno::EROFS);
-    }
     let (owner, _) = create_owner(t, &parent.dir, 0o777, false)?;
     let inode = parent.dir.dentry.inode.symlink(name, &target, owner)?;
     crate::fs::inotify::on_create(&parent.dir.dentry.inode, name, &inode);

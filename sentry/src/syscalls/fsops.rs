@@ -193,35 +193,15 @@ fn do_mknod(t: &Task, dirfd: i32, path_addr: u64, mode: u32, _dev: u64) -> SysRe
         _ => return Err(Errno::EINVAL),
     };
     let path = read_path(t, path_addr)?;
-    let parent = t.lookup_at(dirfd, &path)?.resolve_parent(&path)?;
+    let parent = super::dir::new_name_parent(t, dirfd, &path)?;
     let name = parent.name.as_slice();
-    if matches!(name, b"/" | b"." | b"..") {
-        return Err(Errno::EEXIST);
-    }
-    match parent.dir.dentry.lookup(name) {
-        Ok(_) => return Err(Errno::EEXIST),
-        Err(e) if e == Errno::ENOENT => {}
-        Err(e) => return Err(e),
-    }
-    if parent.trailing_slash {
-        return Err(Errno::ENOENT);
-    }
-    if parent.dir.mount.read_only() {
-        return Err(Errno::EROFS);
-    }
     if matches!(ty, FileType::CharDevice | FileType::BlockDevice) {
         // The sandbox hands out no device nodes, whatever the capabilities
         // (CAP_MKNOD included).
         return Err(Errno::EPERM.with_msg("device nodes are not allowed in the sandbox"));
     }
-    let dir_attr = parent.dir.dentry.inode.attr()?;
-    crate::vfs::perm::check(
-        &t.creds,
-        &dir_attr,
-        crate::vfs::perm::MAY_WRITE | crate::vfs::perm::MAY_EXEC,
-    )?;
     let (owner, perm) =
-        crate::vfs::perm::new_owner(&t.creds, &dir_attr, mode & 0o7777 & !t.fs.umask(), false);
+        super::dir::create_owner(t, &parent.dir, mode & 0o7777 & !t.fs.umask(), false)?;
     let inode = parent.dir.dentry.inode.mknod(name, ty, perm, owner)?;
     parent.dir.dentry.insert(name, inode);
     Ok(0)
@@ -256,14 +236,7 @@ pub(crate) fn open_tmpfile(
     if dir.mount.read_only() {
         return Err(Errno::EROFS);
     }
-    let dir_attr = dir.dentry.inode.attr()?;
-    crate::vfs::perm::check(
-        &t.creds,
-        &dir_attr,
-        crate::vfs::perm::MAY_WRITE | crate::vfs::perm::MAY_EXEC,
-    )?;
-    let (owner, perm) =
-        crate::vfs::perm::new_owner(&t.creds, &dir_attr, mode & 0o7777 & !t.fs.umask(), false);
+    let (owner, perm) = super::dir::create_owner(t, &dir, mode & 0o7777 & !t.fs.umask(), false)?;
     let linkable = flags & O_EXCL == 0;
     let inode = dir.dentry.inode.tmpfile(perm, owner, linkable)?;
     let p = Path {

@@ -22,7 +22,7 @@ pub use file::{open_for_writing, File, FileOps};
 pub use inode::{Attr, DirEntry, FileType, Inode, InodeRef, Owner, SetAttr, StatFs, Time, TimeSet};
 pub use mount as mount_flags;
 pub use mount::{Mount, MountInfo, MountNamespace, Propagation};
-pub use path::{FsContext, Lookup, Path, MAX_SYMLINKS, NAME_MAX, PATH_MAX};
+pub use path::{FsContext, Lookup, Parent, Path, MAX_SYMLINKS, NAME_MAX, PATH_MAX};
 
 /// Encodes a device number the way `stat` reports it (`new_encode_dev`).
 pub fn makedev(major: u32, minor: u32) -> u64 {
