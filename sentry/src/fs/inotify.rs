@@ -505,19 +505,7 @@ impl Inode for InotifyInode {
     }
 
     fn attr(&self) -> Result<Attr, Errno> {
-        Ok(Attr {
-            ino: 1,
-            dev: *INOTIFY_DEV,
-            mode: 0o600,
-            nlink: 1,
-            uid: self.owner.uid,
-            gid: self.owner.gid,
-            blksize: 4096,
-            atime: self.created,
-            mtime: self.created,
-            ctime: self.created,
-            ..Attr::default()
-        })
+        Ok(super::anon_attr(1, *INOTIFY_DEV, self.owner, self.created))
     }
 
     fn open(self: Arc<Self>, _flags: u32) -> Result<Box<dyn FileOps>, Errno> {

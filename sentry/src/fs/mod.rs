@@ -11,7 +11,25 @@ pub mod tmpfs;
 
 use syscalls::Errno;
 
-use crate::vfs::{File, FileOps};
+use crate::vfs::{Attr, File, FileOps, Owner, Time};
+
+/// The attributes of an anonymous inode (pidfd, inotify): mode 0600 with
+/// no type bits, as Linux shows them, owned by its creator.
+pub fn anon_attr(ino: u64, dev: u64, owner: Owner, created: Time) -> Attr {
+    Attr {
+        ino,
+        dev,
+        mode: 0o600,
+        nlink: 1,
+        uid: owner.uid,
+        gid: owner.gid,
+        blksize: 4096,
+        atime: created,
+        mtime: created,
+        ctime: created,
+        ..Attr::default()
+    }
+}
 
 /// An open directory: reading it is getdents's job, not read's.
 pub struct DirFile;

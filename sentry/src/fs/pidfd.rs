@@ -33,19 +33,12 @@ impl Inode for PidfdInode {
     }
 
     fn attr(&self) -> Result<Attr, Errno> {
-        Ok(Attr {
-            ino: self.pid as u64,
-            dev: *PIDFS_DEV,
-            mode: 0o600,
-            nlink: 1,
-            uid: self.owner.uid,
-            gid: self.owner.gid,
-            blksize: 4096,
-            atime: self.created,
-            mtime: self.created,
-            ctime: self.created,
-            ..Attr::default()
-        })
+        Ok(super::anon_attr(
+            self.pid as u64,
+            *PIDFS_DEV,
+            self.owner,
+            self.created,
+        ))
     }
 
     fn open(self: Arc<Self>, _flags: u32) -> Result<Box<dyn FileOps>, Errno> {
