@@ -20,6 +20,14 @@ const SENTRY: &[Rule] = &[
     (libc::SYS_writev, "vectored host I/O, logs"),
     (libc::SYS_pread64, "donated gofer files"),
     (
+        libc::SYS_preadv,
+        "donated gofer files, straight into application memory",
+    ),
+    (
+        libc::SYS_pwritev,
+        "donated gofer files, straight from application memory",
+    ),
+    (
         libc::SYS_pwrite64,
         "donated gofer files (--overlay=none), memory-file writes",
     ),

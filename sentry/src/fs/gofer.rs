@@ -716,6 +716,63 @@ impl FileOps for GoferFile {
         Ok(n)
     }
 
+    fn vectored(&self) -> bool {
+        self.handle.host_fd.is_some()
+    }
+
+    fn read_vectored(
+        &self,
+        _file: &File,
+        bufs: &mut [std::io::IoSliceMut<'_>],
+        off: u64,
+    ) -> Result<usize, Errno> {
+        let fd = self.handle.host_fd.as_ref().ok_or(Errno::EINVAL)?;
+        let n = loop {
+            match nix::sys::uio::preadv(fd.as_fd(), bufs, off as i64) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                r => break r.map_err(super::host::host_errno)?,
+            }
+        };
+        let (mut pos, mut left) = (off, n);
+        for b in bufs.iter_mut() {
+            let k = b.len().min(left);
+            if k == 0 {
+                break;
+            }
+            self.inode.overlay_cached(&mut b[..k], pos);
+            pos += k as u64;
+            left -= k;
+        }
+        Ok(n)
+    }
+
+    fn write_vectored(
+        &self,
+        _file: &File,
+        bufs: &[std::io::IoSlice<'_>],
+        off: u64,
+    ) -> Result<usize, Errno> {
+        let fd = self.handle.host_fd.as_ref().ok_or(Errno::EINVAL)?;
+        self.inode.invalidate();
+        let n = loop {
+            match nix::sys::uio::pwritev(fd.as_fd(), bufs, off as i64) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                r => break r.map_err(super::host::host_errno)?,
+            }
+        };
+        let (mut pos, mut left) = (off, n);
+        for b in bufs {
+            let k = b.len().min(left);
+            if k == 0 {
+                break;
+            }
+            self.inode.update_cached(&b[..k], pos);
+            pos += k as u64;
+            left -= k;
+        }
+        Ok(n)
+    }
+
     fn fsync(&self, _file: &File) -> Result<(), Errno> {
         self.inode.writeback()?;
         self.inode.client().fsync(self.handle.fid).map_err(errno)

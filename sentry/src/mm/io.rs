@@ -140,6 +140,56 @@ impl MemoryMapping {
         f(s)
     }
 
+    /// Lends the ranges `runs` (offset, length) as mutable slices at once,
+    /// for one vectored host read, under the rules of `with_slice_mut`.
+    /// None if two ranges overlap (two virtual pages on one frame), where
+    /// the slices would alias.
+    pub(crate) fn with_slices_mut<R>(
+        &self,
+        runs: &[(u64, usize)],
+        f: impl FnOnce(&mut [std::io::IoSliceMut<'_>]) -> R,
+    ) -> Option<R> {
+        let mut sorted: Vec<(u64, usize)> = runs.to_vec();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w[0].0 + w[0].1 as u64 > w[1].0) {
+            return None;
+        }
+        let mut slices: Vec<std::io::IoSliceMut<'_>> = runs
+            .iter()
+            .map(|&(off, len)| {
+                self.check(off, len);
+                // SAFETY: as in `with_slice_mut`: inside the mapping and
+                // allocated while the caller holds the memory manager's
+                // lock; the ranges were just checked to be disjoint, so no
+                // two slices alias.
+                std::io::IoSliceMut::new(unsafe {
+                    std::slice::from_raw_parts_mut(self.base.add(off as usize), len)
+                })
+            })
+            .collect();
+        Some(f(&mut slices))
+    }
+
+    /// Lends the ranges `runs` as slices at once (one vectored host write).
+    /// Same rules as `with_slice`.
+    pub(crate) fn with_slices<R>(
+        &self,
+        runs: &[(u64, usize)],
+        f: impl FnOnce(&[std::io::IoSlice<'_>]) -> R,
+    ) -> R {
+        let slices: Vec<std::io::IoSlice<'_>> = runs
+            .iter()
+            .map(|&(off, len)| {
+                self.check(off, len);
+                // SAFETY: as in `with_slice`.
+                std::io::IoSlice::new(unsafe {
+                    std::slice::from_raw_parts(self.base.add(off as usize), len)
+                })
+            })
+            .collect();
+        f(&slices)
+    }
+
     /// Lends the bytes at `off` as a slice for the duration of `f` (a write to
     /// a file). Same rules as `with_slice_mut`.
     pub(crate) fn with_slice<R>(&self, off: u64, len: usize, f: impl FnOnce(&[u8]) -> R) -> R {

@@ -659,6 +659,29 @@ impl MemoryManager {
         access: UserAccess,
         mut f: impl FnMut(u64, usize) -> Result<usize, Errno>,
     ) -> Result<usize, Errno> {
+        self.walk_runs(addr, len, access, |runs| {
+            let mut done = 0usize;
+            for &(off, n) in runs {
+                let got = f(off, n)?;
+                done += got;
+                if got < n {
+                    break;
+                }
+            }
+            Ok(done)
+        })
+    }
+
+    /// Like `walk`, but hands `f` every run at once: the memory-file
+    /// ranges `(offset, length)` behind `[addr, addr+len)` in order, runs
+    /// of frames that follow each other in the memory file joined.
+    fn walk_runs(
+        &self,
+        addr: u64,
+        len: usize,
+        access: UserAccess,
+        f: impl FnOnce(&[(u64, usize)]) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
         if len == 0 {
             return Ok(0);
         }
@@ -706,14 +729,11 @@ impl MemoryManager {
                 self.break_cow(&mut s, pg, prot)?;
             }
         }
-        let mut done = 0usize;
+        let mut runs: Vec<(u64, usize)> = Vec::new();
         let mut a = addr;
         while a < end {
             let (pstart, p) = find_pma(&s.pmas, a).ok_or(Errno::EFAULT)?;
             let off = p.off + (a - pstart);
-            // Frames of following PMAs that continue this one in the memory
-            // file join the same run: one host read or write instead of one
-            // per fault window.
             let mut run_end = p.end;
             let mut run_off = p.off + (p.end - pstart);
             while run_end < end {
@@ -726,14 +746,10 @@ impl MemoryManager {
                 }
             }
             let n = (run_end.min(end) - a) as usize;
-            let got = f(off, n)?;
-            done += got;
-            if got < n {
-                break;
-            }
+            runs.push((off, n));
             a += n as u64;
         }
-        Ok(done)
+        f(&runs)
     }
 
     pub fn copy_out(&self, addr: u64, src: &[u8]) -> Result<(), Errno> {
@@ -826,6 +842,42 @@ impl MemoryManager {
         self.walk(addr, len, UserAccess::Write, |off, n| {
             map.with_slice_mut(off, n, &mut f)
         })
+    }
+
+    /// Like [`with_user_mut`](Self::with_user_mut), but lends every range
+    /// at once for one vectored read. None, without calling `f`, if two
+    /// pages of the range share a frame (the slices would alias): the
+    /// caller then goes range by range with `with_user_mut`.
+    pub fn with_user_iov_mut(
+        &self,
+        addr: u64,
+        len: usize,
+        f: impl FnOnce(&mut [std::io::IoSliceMut<'_>]) -> Result<usize, Errno>,
+    ) -> Result<Option<usize>, Errno> {
+        let map = self.mf.mapping();
+        let mut aliased = false;
+        let n = self.walk_runs(addr, len, UserAccess::Write, |runs| {
+            match map.with_slices_mut(runs, f) {
+                Some(r) => r,
+                None => {
+                    aliased = true;
+                    Ok(0)
+                }
+            }
+        })?;
+        Ok((!aliased).then_some(n))
+    }
+
+    /// Like [`with_user_iov_mut`](Self::with_user_iov_mut), read-only (one
+    /// vectored write from application memory).
+    pub fn with_user_iov(
+        &self,
+        addr: u64,
+        len: usize,
+        f: impl FnOnce(&[std::io::IoSlice<'_>]) -> Result<usize, Errno>,
+    ) -> Result<usize, Errno> {
+        let map = self.mf.mapping();
+        self.walk_runs(addr, len, UserAccess::Read, |runs| map.with_slices(runs, f))
     }
 
     /// Like [`with_user_mut`](Self::with_user_mut), read-only (a file write from it).

@@ -224,7 +224,15 @@ fn read_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRes
         _ => None,
     };
     let off = pos.or(guard.as_deref().copied()).unwrap_or(0);
-    let n = if f.ops.may_block() {
+    let vectored = if f.ops.vectored() && !f.ops.may_block() {
+        t.mm()
+            .with_user_iov_mut(buf, len, |bufs| f.read_vectored_at(bufs, off))?
+    } else {
+        None
+    };
+    let n = if let Some(n) = vectored {
+        n
+    } else if f.ops.may_block() {
         let mut tmp = vec![0u8; len.min(BOUNCE)];
         let n = f.read_at(&mut tmp, off)?;
         t.mm().copy_out(buf, &tmp[..n])?;
@@ -267,6 +275,9 @@ fn write_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRe
         let mut tmp = vec![0u8; len.min(BOUNCE)];
         t.mm().copy_in(buf, &mut tmp)?;
         f.write_at(&tmp, off)?
+    } else if f.ops.vectored() {
+        t.mm()
+            .with_user_iov(buf, len, |bufs| f.write_vectored_at(bufs, off))?
     } else {
         let mut cur = off;
         t.mm().with_user(buf, len, |slice| {

@@ -39,6 +39,31 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// Whether `read_vectored`/`write_vectored` take a whole request at
+    /// once (files backed by a host descriptor: one preadv/pwritev instead
+    /// of one call per run of application memory).
+    fn vectored(&self) -> bool {
+        false
+    }
+
+    fn read_vectored(
+        &self,
+        _file: &File,
+        _bufs: &mut [std::io::IoSliceMut<'_>],
+        _off: u64,
+    ) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+
+    fn write_vectored(
+        &self,
+        _file: &File,
+        _bufs: &[std::io::IoSlice<'_>],
+        _off: u64,
+    ) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+
     /// The file's own type, for syscalls that work on one kind of file
     /// (F_SETPIPE_SZ on pipes, splice).
     fn as_any(&self) -> Option<&dyn std::any::Any> {
@@ -194,6 +219,32 @@ impl File {
 
     pub fn write_at(&self, buf: &[u8], off: u64) -> Result<usize, Errno> {
         let n = self.ops.write(self, buf, off)?;
+        if n > 0 {
+            crate::fs::inotify::notify_file(self.path.as_ref(), &self.inode, IN_MODIFY);
+        }
+        Ok(n)
+    }
+
+    /// `read_at` into several buffers (files whose ops are `vectored`).
+    pub fn read_vectored_at(
+        &self,
+        bufs: &mut [std::io::IoSliceMut<'_>],
+        off: u64,
+    ) -> Result<usize, Errno> {
+        let n = self.ops.read_vectored(self, bufs, off)?;
+        if n > 0 {
+            crate::fs::inotify::notify_file(self.path.as_ref(), &self.inode, IN_ACCESS);
+        }
+        Ok(n)
+    }
+
+    /// `write_at` from several buffers (files whose ops are `vectored`).
+    pub fn write_vectored_at(
+        &self,
+        bufs: &[std::io::IoSlice<'_>],
+        off: u64,
+    ) -> Result<usize, Errno> {
+        let n = self.ops.write_vectored(self, bufs, off)?;
         if n > 0 {
             crate::fs::inotify::notify_file(self.path.as_ref(), &self.inode, IN_MODIFY);
         }
