@@ -19,6 +19,13 @@ pub const PAGE: u64 = 4096;
 const RESERVE: u64 = 1 << 40;
 /// The file grows in steps of this many bytes.
 const GROW: u64 = 64 << 20;
+/// Frees shorter than this are zeroed in place and stay resident, instead
+/// of being punched out of the file: a hole punch costs about 15 µs, which
+/// was a sixth of creating and deleting a small tmpfs file.
+const PUNCH_MIN: u64 = 64 << 10;
+/// Once this much freed memory stays resident, every free extent is
+/// punched out, returning it to the host.
+const RESIDENT_FREE_MAX: u64 = 64 << 20;
 /// Writes of at least this many bytes go through pwrite(2): see
 /// [`MemoryFile::write`]. Below it a syscall costs more than it saves.
 pub const BULK_WRITE: usize = 4 * PAGE as usize;
@@ -39,6 +46,8 @@ struct Alloc {
     shared: BTreeMap<u64, u32>,
     /// Bytes in use, for sysinfo and accounting.
     used: u64,
+    /// Freed bytes zeroed in place rather than punched (still resident).
+    resident_free: u64,
 }
 
 impl MemoryFile {
@@ -155,9 +164,21 @@ impl MemoryFile {
         }
         to_free.extend(run);
         for (o, l) in to_free {
-            self.punch(o, l);
+            if l < PUNCH_MIN {
+                self.map.zero(o, l as usize);
+                a.resident_free += l;
+            } else {
+                self.punch(o, l);
+            }
             a.used -= l;
             insert_free(&mut a.free, o, l);
+        }
+        if a.resident_free > RESIDENT_FREE_MAX {
+            let extents: Vec<(u64, u64)> = a.free.iter().map(|(&o, &l)| (o, l)).collect();
+            for (o, l) in extents {
+                self.punch(o, l);
+            }
+            a.resident_free = 0;
         }
     }
 
@@ -245,6 +266,32 @@ mod tests {
         m.read(b, &mut buf);
         assert_eq!(buf, [0; 5], "reused frames read back as zeroes");
         assert_eq!(m.used_bytes(), PAGE);
+    }
+
+    #[test]
+    fn large_and_many_small_frees_read_back_zero() {
+        let m = MemoryFile::new().unwrap();
+        // Punched out of the file.
+        let big = m.alloc(PUNCH_MIN * 2).unwrap();
+        m.write(big + PUNCH_MIN, b"big");
+        m.dec_ref(big, PUNCH_MIN * 2);
+        let again = m.alloc(PUNCH_MIN * 2).unwrap();
+        let mut buf = [1u8; 3];
+        m.read(again + PUNCH_MIN, &mut buf);
+        assert_eq!(buf, [0; 3]);
+        // Zeroed in place, until enough accumulates to punch them all.
+        let pages: Vec<u64> = (0..(RESIDENT_FREE_MAX / PAGE + 2))
+            .map(|_| m.alloc(PAGE).unwrap())
+            .collect();
+        for &p in &pages {
+            m.write(p, b"small");
+            m.dec_ref(p, PAGE);
+        }
+        assert!(m.lock().resident_free < RESIDENT_FREE_MAX);
+        let p = m.alloc(PAGE).unwrap();
+        let mut buf = [1u8; 5];
+        m.read(p, &mut buf);
+        assert_eq!(buf, [0; 5]);
     }
 
     #[test]
