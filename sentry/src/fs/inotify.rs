@@ -217,11 +217,11 @@ impl Instance {
         let k = key(&inode).ok_or(Errno::ENOENT)?;
         let mut s = self.lock();
         let keep = mask & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK);
-        if let Some(&wd) = s.by_inode.get(&k) {
+        let existing = s.by_inode.get(&k).copied();
+        if let Some((wd, w)) = existing.and_then(|wd| Some((wd, s.watches.get_mut(&wd)?))) {
             if mask & IN_MASK_CREATE != 0 {
                 return Err(Errno::EEXIST);
             }
-            let w = s.watches.get_mut(&wd).expect("by_inode and watches agree");
             w.mask = if mask & IN_MASK_ADD != 0 {
                 w.mask | keep
             } else {
@@ -265,11 +265,12 @@ impl Instance {
             return Some(Err(Errno::EINVAL));
         }
         let mut out = Vec::new();
-        while let Some(e) = s.events.front() {
-            if out.len() + e.size() > max {
-                break;
-            }
-            let e = s.events.pop_front().expect("front exists");
+        while s
+            .events
+            .front()
+            .is_some_and(|e| out.len() + e.size() <= max)
+        {
+            let Some(e) = s.events.pop_front() else { break };
             s.bytes -= e.size();
             e.encode(&mut out);
         }

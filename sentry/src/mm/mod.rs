@@ -659,22 +659,26 @@ impl MemoryManager {
         access: UserAccess,
         mut f: impl FnMut(u64, usize) -> Result<usize, Errno>,
     ) -> Result<usize, Errno> {
-        self.walk_runs(addr, len, access, |runs| {
-            let mut done = 0usize;
-            for &(off, n) in runs {
-                let got = f(off, n)?;
-                done += got;
-                if got < n {
-                    break;
-                }
+        if len == 0 {
+            return Ok(0);
+        }
+        let (s, end) = self.prepare(addr, len, access)?;
+        let mut done = 0usize;
+        let mut a = addr;
+        while a < end {
+            let (off, n) = next_run(&s, a, end)?;
+            let got = f(off, n)?;
+            done += got;
+            if got < n {
+                break;
             }
-            Ok(done)
-        })
+            a += n as u64;
+        }
+        Ok(done)
     }
 
     /// Like `walk`, but hands `f` every run at once: the memory-file
-    /// ranges `(offset, length)` behind `[addr, addr+len)` in order, runs
-    /// of frames that follow each other in the memory file joined.
+    /// ranges `(offset, length)` behind `[addr, addr+len)`, in order.
     fn walk_runs(
         &self,
         addr: u64,
@@ -685,6 +689,26 @@ impl MemoryManager {
         if len == 0 {
             return Ok(0);
         }
+        let (s, end) = self.prepare(addr, len, access)?;
+        let mut runs: Vec<(u64, usize)> = Vec::new();
+        let mut a = addr;
+        while a < end {
+            let run = next_run(&s, a, end)?;
+            runs.push(run);
+            a += run.1 as u64;
+        }
+        f(&runs)
+    }
+
+    /// Takes the lock for an access to `[addr, addr+len)`: checks the
+    /// application may make it, faults the pages in and, for writes,
+    /// breaks copy-on-write sharing. Returns the guard and the range's end.
+    fn prepare(
+        &self,
+        addr: u64,
+        len: usize,
+        access: UserAccess,
+    ) -> Result<(MutexGuard<'_, State>, u64), Errno> {
         let end = addr
             .checked_add(len as u64)
             .filter(|&e| e <= platform::USER_MAX)
@@ -729,27 +753,7 @@ impl MemoryManager {
                 self.break_cow(&mut s, pg, prot)?;
             }
         }
-        let mut runs: Vec<(u64, usize)> = Vec::new();
-        let mut a = addr;
-        while a < end {
-            let (pstart, p) = find_pma(&s.pmas, a).ok_or(Errno::EFAULT)?;
-            let off = p.off + (a - pstart);
-            let mut run_end = p.end;
-            let mut run_off = p.off + (p.end - pstart);
-            while run_end < end {
-                match s.pmas.get(&run_end) {
-                    Some(q) if q.off == run_off => {
-                        run_off += q.end - run_end;
-                        run_end = q.end;
-                    }
-                    _ => break,
-                }
-            }
-            let n = (run_end.min(end) - a) as usize;
-            runs.push((off, n));
-            a += n as u64;
-        }
-        f(&runs)
+        Ok((s, end))
     }
 
     pub fn copy_out(&self, addr: u64, src: &[u8]) -> Result<(), Errno> {
@@ -1403,4 +1407,23 @@ fn writeback(files: &[Arc<File>]) {
             tracing::warn!(?e, "writing back a shared mapping");
         }
     }
+}
+
+/// The run of memory-file frames behind `[a, end)` starting at `a`: its
+/// offset and length, PMAs whose frames continue each other in the memory
+/// file joined (one host read or write instead of one per fault window).
+fn next_run(s: &State, a: u64, end: u64) -> Result<(u64, usize), Errno> {
+    let (pstart, p) = find_pma(&s.pmas, a).ok_or(Errno::EFAULT)?;
+    let mut run_end = p.end;
+    let mut run_off = p.off + (p.end - pstart);
+    while run_end < end {
+        match s.pmas.get(&run_end) {
+            Some(q) if q.off == run_off => {
+                run_off += q.end - run_end;
+                run_end = q.end;
+            }
+            _ => break,
+        }
+    }
+    Ok((p.off + (a - pstart), (run_end.min(end) - a) as usize))
 }
