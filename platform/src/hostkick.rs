@@ -58,7 +58,12 @@ pub fn kick(tid: i32) {
 pub fn thread_cpu_time(tid: i32) -> std::time::Duration {
     // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED) from the kernel's
     // posix-timers.h: readable for threads of the caller's thread group.
-    let clock = ((!tid) << 3) | 6;
+    cpu_clock(((!tid) << 3) | 6)
+}
+
+/// Reads a CPU-time clock id (a MAKE_*_CPUCLOCK value); zero if the
+/// thread or process it names is gone.
+pub(crate) fn cpu_clock(clock: libc::clockid_t) -> std::time::Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

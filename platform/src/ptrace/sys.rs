@@ -268,14 +268,5 @@ pub(crate) fn pin_to_cpu(tid: Tid, cpu: i32) -> Result<(), Errno> {
 /// CPU time of every thread of process `pid` (its CPUCLOCK_SCHED clock).
 pub(crate) fn process_cpu_time(pid: Tid) -> std::time::Duration {
     // MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED) from the kernel's posix-timers.h.
-    let clock = ((!pid) << 3) | 2;
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec to a valid pointer.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-        return std::time::Duration::ZERO;
-    }
-    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    crate::hostkick::cpu_clock(((!pid) << 3) | 2)
 }

@@ -113,7 +113,7 @@ pub fn fchdir(t: &mut Task, a: &[u64; 6]) -> SysResult {
 
 /// Checks that the caller may create an entry in `dir` (EACCES), and gives
 /// the new entry's owner and mode (`perm::new_owner`).
-/// The parent of a name that symlink or mknod creates: EEXIST if the name
+/// The parent of a name that symlink, mknod or link creates: EEXIST if the name
 /// exists (or is "/", "." or ".."), ENOENT for a trailing slash, EROFS on
 /// a read-only mount.
 pub(crate) fn new_name_parent(t: &Task, dirfd: i32, path: &[u8]) -> Result<Parent, Errno> {
@@ -466,26 +466,11 @@ fn do_link(
         return Err(Errno::EPERM);
     }
     let new_path = read_path(t, new_addr)?;
-    let parent = t
-        .lookup_at(newdirfd, &new_path)?
-        .resolve_parent(&new_path)?;
+    // As Linux's filename_create: EROFS comes before EXDEV.
+    let parent = new_name_parent(t, newdirfd, &new_path)?;
     let name = parent.name.as_slice();
-    if matches!(name, b"/" | b"." | b"..") {
-        return Err(Errno::EEXIST);
-    }
-    match parent.dir.dentry.lookup(name) {
-        Ok(_) => return Err(Errno::EEXIST),
-        Err(e) if e == Errno::ENOENT => {}
-        Err(e) => return Err(e),
-    }
-    if parent.trailing_slash {
-        return Err(Errno::ENOENT);
-    }
     if !Arc::ptr_eq(&src.mount, &parent.dir.mount) {
         return Err(Errno::EXDEV);
-    }
-    if parent.dir.mount.read_only() {
-        return Err(Errno::EROFS);
     }
     perm::may_link(&t.creds, &*src.dentry.inode)?;
     perm::may_create(&t.creds, &*parent.dir.dentry.inode)?;
