@@ -21,6 +21,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Weak};
 use syscalls::consts::*;
 use syscalls::Errno;
 
+use crate::kernel::waiter::{WaitQueue, Waker};
 use crate::kernel::{current_task, TaskShared};
 use crate::vfs::{
     anon_dev, Attr, Dentry, File, FileOps, FileType, Inode, InodeRef, Owner, Path, Time,
@@ -122,12 +123,13 @@ struct State {
     events: VecDeque<Event>,
     /// Bytes a read of the whole queue returns (FIONREAD).
     bytes: usize,
-    waiters: Vec<Weak<TaskShared>>,
 }
 
 /// One inotify instance: what an inotify fd refers to.
 pub struct Instance {
     state: Mutex<State>,
+    /// Readers and pollers of the instance.
+    queue: WaitQueue,
 }
 
 impl Instance {
@@ -157,13 +159,6 @@ impl Instance {
             s.bytes += ev.size();
             s.events.push_back(ev);
         }
-        s.waiters.retain(|w| match w.upgrade() {
-            Some(t) => {
-                t.wake();
-                true
-            }
-            None => false,
-        });
     }
 
     /// Drops watch `wd` of instance `me` and queues IN_IGNORED for it.
@@ -187,6 +182,11 @@ impl Instance {
 
     /// Event `mask` (one event bit, maybe IN_ISDIR) for watch `wd`.
     fn event(&self, wd: i32, mask: u32, cookie: u32, name: &[u8]) {
+        self.event_locked(wd, mask, cookie, name);
+        self.queue.notify(POLLIN as u32);
+    }
+
+    fn event_locked(&self, wd: i32, mask: u32, cookie: u32, name: &[u8]) {
         let mut s = self.lock();
         let Some(w) = s.watches.get(&wd) else {
             return;
@@ -250,6 +250,7 @@ impl Instance {
 
     fn rm_watch(&self, wd: i32) -> Result<(), Errno> {
         if Self::remove_watch(self, &mut self.lock(), wd) {
+            self.queue.notify(POLLIN as u32);
             Ok(())
         } else {
             Err(Errno::EINVAL)
@@ -278,10 +279,7 @@ impl Instance {
     }
 
     fn add_waiter(&self, t: &Arc<TaskShared>) {
-        let mut s = self.lock();
-        if !s.waiters.iter().any(|w| w.as_ptr() == Arc::as_ptr(t)) {
-            s.waiters.push(Arc::downgrade(t));
-        }
+        self.queue.add_task(t);
     }
 }
 
@@ -526,6 +524,7 @@ struct InotifyFile {
 pub fn new_inotify(owner: Owner, flags: u32) -> Arc<File> {
     let instance = Arc::new(Instance {
         state: Mutex::new(State::default()),
+        queue: WaitQueue::default(),
     });
     let inode = Arc::new(InotifyInode {
         instance: instance.clone(),
@@ -630,8 +629,8 @@ impl FileOps for InotifyFile {
         Some(ready & events)
     }
 
-    fn poll_register(&self, _file: &File, task: &Arc<TaskShared>) {
-        self.instance.add_waiter(task);
+    fn poll_register(&self, _file: &File, waker: &Arc<dyn Waker>, mask: u32) {
+        self.instance.queue.add(waker, mask);
     }
 }
 

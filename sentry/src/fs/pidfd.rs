@@ -7,7 +7,8 @@ use std::sync::{Arc, Weak};
 use syscalls::consts::*;
 use syscalls::Errno;
 
-use crate::kernel::{TaskShared, ThreadGroup};
+use crate::kernel::waiter::Waker;
+use crate::kernel::ThreadGroup;
 use crate::vfs::{anon_dev, Attr, File, FileOps, FileType, Inode, Owner, Time};
 
 static PIDFS_DEV: std::sync::LazyLock<u64> = std::sync::LazyLock::new(anon_dev);
@@ -103,9 +104,9 @@ impl FileOps for PidfdFile {
         Some(if gone { POLLIN & events | POLLHUP } else { 0 })
     }
 
-    fn poll_register(&self, _file: &File, task: &Arc<TaskShared>) {
+    fn poll_register(&self, _file: &File, waker: &Arc<dyn Waker>, mask: u32) {
         if let Some(g) = self.inode.process() {
-            g.add_exit_watcher(task);
+            g.add_exit_watcher(waker, mask);
         }
     }
 }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use syscalls::consts::*;
 use syscalls::Errno;
 
+use crate::kernel::waiter::{WaitQueue, Waker};
 use crate::kernel::{current_task, TaskShared};
 use crate::vfs::fown::{POLL_IN, POLL_OUT};
 use crate::vfs::{anon_dev, Attr, File, FileOps, FileType, Inode, Owner, Time};
@@ -55,8 +56,6 @@ struct State {
     /// move.
     reader_opens: u64,
     writer_opens: u64,
-    /// Tasks sleeping on this pipe (reading, writing, polling).
-    waiters: Vec<Weak<TaskShared>>,
 }
 
 impl State {
@@ -114,6 +113,8 @@ impl State {
 
 pub struct Pipe {
     state: Mutex<State>,
+    /// Tasks sleeping on this pipe (reading, writing, opening) and pollers.
+    queue: WaitQueue,
     inode: Arc<PipeInode>,
     /// The two ends, for SIGIO to the owners of O_ASYNC ones.
     ends: std::sync::OnceLock<[Weak<File>; 2]>,
@@ -122,16 +123,6 @@ pub struct Pipe {
 impl Pipe {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn wake_all(s: &mut State) {
-        s.waiters.retain(|w| match w.upgrade() {
-            Some(t) => {
-                t.wake();
-                true
-            }
-            None => false,
-        });
     }
 
     /// Signals the owners of O_ASYNC ends: readers when data came
@@ -150,12 +141,9 @@ impl Pipe {
         }
     }
 
-    /// Registers the current task to be woken when the pipe changes.
+    /// Registers a task to be woken when the pipe changes.
     pub fn add_waiter(&self, t: &Arc<TaskShared>) {
-        let mut s = self.lock();
-        if !s.waiters.iter().any(|w| w.as_ptr() == Arc::as_ptr(t)) {
-            s.waiters.push(Arc::downgrade(t));
-        }
+        self.queue.add_task(t);
     }
 
     /// Sleeps until `ready` holds, or the task is interrupted.
@@ -230,7 +218,7 @@ impl Pipe {
         let mut v = vec![0u8; n.min(s.buf.len())];
         let got = s.pop(&mut v);
         v.truncate(got);
-        Pipe::wake_all(&mut s);
+        self.queue.notify_all();
         drop(s);
         self.notify_async(false);
         v
@@ -253,14 +241,14 @@ impl Pipe {
                 packet: false,
             }),
         }
-        Pipe::wake_all(&mut s);
+        self.queue.notify_all();
     }
 
     /// Appends `data` (the caller made sure there was room).
     pub fn push(&self, data: &[u8]) {
         let mut s = self.lock();
         s.push(data, false);
-        Pipe::wake_all(&mut s);
+        self.queue.notify_all();
         drop(s);
         self.notify_async(true);
     }
@@ -311,6 +299,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
         }),
         inode: inode.clone(),
         ends: std::sync::OnceLock::new(),
+        queue: WaitQueue::default(),
     });
     let keep = flags & (O_NONBLOCK | O_DIRECT);
     let r = File::new(
@@ -401,6 +390,7 @@ impl Fifo {
                 }),
                 inode,
                 ends: std::sync::OnceLock::new(),
+                queue: WaitQueue::default(),
             }),
         }
     }
@@ -428,7 +418,7 @@ impl Fifo {
             s.writers += 1;
             s.writer_opens += 1;
         }
-        Pipe::wake_all(&mut s);
+        p.queue.notify_all();
         let end = PipeEnd {
             pipe: p.clone(),
             read,
@@ -504,7 +494,7 @@ impl FileOps for PipeEnd {
                 let mut s = self.pipe.lock();
                 if !s.buf.is_empty() {
                     let n = s.pop(buf);
-                    Pipe::wake_all(&mut s);
+                    self.pipe.queue.notify_all();
                     drop(s);
                     self.pipe.notify_async(false);
                     return Ok(n);
@@ -563,7 +553,7 @@ impl FileOps for PipeEnd {
                     }
                 }
                 if wrote {
-                    Pipe::wake_all(&mut s);
+                    self.pipe.queue.notify_all();
                     drop(s);
                     self.pipe.notify_async(true);
                 }
@@ -620,8 +610,8 @@ impl FileOps for PipeEnd {
         Some(r & (events | POLLERR | POLLHUP))
     }
 
-    fn poll_register(&self, _file: &File, task: &Arc<TaskShared>) {
-        self.pipe.add_waiter(task);
+    fn poll_register(&self, _file: &File, waker: &Arc<dyn Waker>, mask: u32) {
+        self.pipe.queue.add(waker, mask);
     }
 }
 
@@ -646,7 +636,7 @@ impl PipeEnd {
             return Err(Errno::EBUSY);
         }
         s.capacity = size;
-        Pipe::wake_all(&mut s);
+        self.pipe.queue.notify_all();
         Ok(size)
     }
 
@@ -669,7 +659,7 @@ impl Drop for PipeEnd {
             // A FIFO's data goes with its last opener.
             s.buf.clear();
         }
-        Pipe::wake_all(&mut s);
+        self.pipe.queue.notify_all();
         drop(s);
         // The other end sees EOF or EPIPE now.
         self.pipe.notify_async(self.write);

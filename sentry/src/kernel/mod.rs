@@ -10,6 +10,7 @@ pub mod signal;
 mod task;
 mod thread_group;
 pub mod timers;
+pub mod waiter;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};

@@ -76,7 +76,7 @@ pub struct ThreadGroup {
     /// The current address space, for CPU-time timers (set at exec/fork).
     pub mm: Mutex<Weak<MemoryManager>>,
     /// Tasks polling a pidfd of this process, woken when it exits.
-    exit_watchers: Mutex<Vec<Weak<TaskShared>>>,
+    exit_watchers: super::waiter::WaitQueue,
     /// What the process used: system time of its exited threads, and at
     /// its end its user time and peak memory.
     pub usage: Mutex<Usage>,
@@ -154,7 +154,7 @@ impl ThreadGroup {
             mm: Mutex::new(Weak::new()),
             usage: Mutex::new(Usage::default()),
             children_usage: Mutex::new(Usage::default()),
-            exit_watchers: Mutex::new(Vec::new()),
+            exit_watchers: Default::default(),
         })
     }
 
@@ -308,13 +308,9 @@ impl ThreadGroup {
         sig != SIGSTOP && self.sighand.ignores(sig)
     }
 
-    /// Wakes `task` when this process exits (pidfd polling).
-    pub fn add_exit_watcher(&self, task: &Arc<TaskShared>) {
-        let mut w = lock(&self.exit_watchers);
-        w.retain(|x| x.strong_count() > 0);
-        if !w.iter().any(|x| x.as_ptr() == Arc::as_ptr(task)) {
-            w.push(Arc::downgrade(task));
-        }
+    /// Wakes `waker` when this process exits (pidfd polling).
+    pub fn add_exit_watcher(&self, waker: &Arc<dyn super::waiter::Waker>, mask: u32) {
+        self.exit_watchers.add(waker, mask);
     }
 
     /// Drops pending instances of `mask` from the process and its threads.
@@ -432,11 +428,7 @@ impl ThreadGroup {
             *s.exit.get_or_insert(ExitStatus::Code(0))
         };
         self.reparent_children(kernel);
-        for w in std::mem::take(&mut *lock(&self.exit_watchers)) {
-            if let Some(t) = w.upgrade() {
-                t.wake();
-            }
-        }
+        self.exit_watchers.notify_all();
         if self.pid == 1 {
             kernel.init_exited(status);
             return;

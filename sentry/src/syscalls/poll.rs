@@ -3,6 +3,7 @@
 //! are asked of the host. A signal for the task ends a wait.
 
 use std::os::fd::BorrowedFd;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags};
@@ -11,6 +12,7 @@ use syscalls::Errno;
 
 use super::file::nofile_limit;
 use super::SysResult;
+use crate::kernel::waiter::{Waker, ALL_EVENTS};
 use crate::kernel::Task;
 
 const POLLIN: i16 = 0x001;
@@ -69,9 +71,10 @@ fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<us
         if !host.is_empty() {
             // Changes to the sentry's files wake this wait with a host kick.
             if ready == 0 && !expired {
-                for f in files.iter().flatten().flatten() {
-                    if let Some(me) = crate::kernel::current_task() {
-                        f.ops.poll_register(f, &me);
+                if let Some(me) = crate::kernel::current_task() {
+                    let w: Arc<dyn Waker> = me;
+                    for f in files.iter().flatten().flatten() {
+                        f.ops.poll_register(f, &w, ALL_EVENTS);
                     }
                 }
             }
@@ -114,9 +117,9 @@ fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<us
         if ready > 0 || expired {
             return Ok(ready);
         }
-        let me = crate::kernel::current_task().ok_or(Errno::EINTR)?;
+        let me: Arc<dyn Waker> = crate::kernel::current_task().ok_or(Errno::EINTR)?;
         for f in files.iter().flatten().flatten() {
-            f.ops.poll_register(f, &me);
+            f.ops.poll_register(f, &me, ALL_EVENTS);
         }
         let mut probe = fds.to_vec();
         match t

@@ -91,8 +91,24 @@ pub trait FileOps: Send + Sync {
         None
     }
 
-    /// Makes `task` be woken when the file's readiness may have changed.
-    fn poll_register(&self, _file: &File, _task: &std::sync::Arc<crate::kernel::TaskShared>) {}
+    /// Registers `waker` to be woken when the file's readiness for any of
+    /// `mask` (poll bits) may have changed: the readiness hook poll, select
+    /// and epoll use. Files whose readiness never changes need not
+    /// implement it.
+    fn poll_register(
+        &self,
+        _file: &File,
+        _waker: &std::sync::Arc<dyn crate::kernel::waiter::Waker>,
+        _mask: u32,
+    ) {
+    }
+
+    /// Extra lines of /proc/[pid]/fdinfo/N after pos/flags/mnt_id/ino
+    /// (epoll's tfd lines, eventfd-count, inotify wd lines), each ending
+    /// in a newline.
+    fn fdinfo(&self, _file: &File) -> String {
+        String::new()
+    }
 
     /// fallocate(2) with a validated `mode` on a regular file.
     fn allocate(&self, _file: &File, _mode: u32, _off: u64, _len: u64) -> Result<(), Errno> {
