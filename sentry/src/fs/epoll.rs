@@ -190,7 +190,8 @@ impl Epoll {
             epoll: Arc::downgrade(self),
             me: me.clone(),
             state: Mutex::new(ItemState {
-                events: ev.events,
+                // Linux keeps EPOLLERR and EPOLLHUP in every item's mask.
+                events: ev.events | ALWAYS,
                 data: ev.data,
                 queued: false,
                 disabled: false,
@@ -243,7 +244,7 @@ impl Epoll {
             if s.events & EPOLLEXCLUSIVE != 0 {
                 return Err(Errno::EINVAL);
             }
-            s.events = ev.events;
+            s.events = ev.events | ALWAYS;
             s.data = ev.data;
             s.disabled = false;
         }
@@ -291,6 +292,9 @@ impl Epoll {
         }
         cands.extend(self.host_items().into_iter().map(|(i, _)| i));
         let mut out = Vec::new();
+        // Items left for lack of room go before those reported now, so
+        // that a small maxevents still sees every ready item in turn.
+        let mut left = Vec::new();
         let mut requeue = Vec::new();
         for item in cands {
             let Some(file) = item.file.upgrade() else {
@@ -305,7 +309,7 @@ impl Epoll {
             };
             if out.len() >= max {
                 if !item.host {
-                    requeue.push(item);
+                    left.push(item);
                 }
                 continue;
             }
@@ -325,7 +329,7 @@ impl Epoll {
                 requeue.push(item);
             }
         }
-        for item in requeue {
+        for item in left.into_iter().chain(requeue) {
             self.enqueue_quiet(&item);
         }
         out
