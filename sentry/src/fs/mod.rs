@@ -1,12 +1,17 @@
 //! File systems: each implements the VFS traits (`crate::vfs`).
 
+pub mod anon;
 pub mod dev;
+pub mod epoll;
+pub mod eventfd;
 pub mod gofer;
 pub mod host;
 pub mod inotify;
 pub mod overlay;
 pub mod pidfd;
 pub mod pipe;
+pub mod signalfd;
+pub mod timerfd;
 pub mod tmpfs;
 
 use syscalls::Errno;

@@ -29,8 +29,8 @@ pub mod task_caps {
     };
 }
 pub use task::{
-    current_task, raise_sigpipe, thread_cpu_time, Creds, ExitStatus, RestartBlock, Task, TaskSeed,
-    TaskShared,
+    current_task, current_thread_group, raise_sigpipe, thread_cpu_time, Creds, ExitStatus,
+    RestartBlock, Task, TaskSeed, TaskShared,
 };
 pub use thread_group::{ChildReport, ThreadGroup, Usage};
 

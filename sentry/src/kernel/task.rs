@@ -173,6 +173,8 @@ pub struct TaskShared {
     pub comm: Mutex<[u8; 16]>,
     /// Nice value (-20..=19); per thread, as in Linux.
     pub nice: AtomicI32,
+    /// Notified when a signal is queued for the task (signalfd readiness).
+    pub sig_queue: super::waiter::WaitQueue,
 }
 
 impl TaskShared {
@@ -194,6 +196,7 @@ impl TaskShared {
             uids: Mutex::new([0; 3]),
             comm: Mutex::new([0; 16]),
             nice: AtomicI32::new(0),
+            sig_queue: Default::default(),
         })
     }
 
@@ -280,6 +283,7 @@ impl TaskShared {
                 s.waiting & bit(sig) != 0,
             )
         };
+        self.sig_queue.notify(POLLIN_EVENT);
         if unblocked {
             self.kick();
         } else if waited {
@@ -288,8 +292,18 @@ impl TaskShared {
     }
 }
 
+/// The poll bit a newly queued signal makes ready (signalfd's POLLIN).
+const POLLIN_EVENT: u32 = 0x001;
+
 thread_local! {
     static CURRENT: std::cell::RefCell<Option<Arc<TaskShared>>> = const { std::cell::RefCell::new(None) };
+    static CURRENT_TG: std::cell::RefCell<Option<Arc<ThreadGroup>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The process of the task the calling host thread runs (signalfd reads
+/// the reader's own signals).
+pub fn current_thread_group() -> Option<Arc<ThreadGroup>> {
+    CURRENT_TG.with(|c| c.borrow().clone())
 }
 
 /// The task the calling host thread runs, for code that blocks on its
@@ -464,6 +478,7 @@ impl Task {
         seed.kernel.register_task(seed.shared.clone());
         *seed.tg.mm.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&seed.mm);
         CURRENT.with(|c| *c.borrow_mut() = Some(seed.shared.clone()));
+        CURRENT_TG.with(|c| *c.borrow_mut() = Some(seed.tg.clone()));
         Ok(Task {
             kernel: seed.kernel,
             shared: seed.shared,

@@ -77,6 +77,8 @@ pub struct ThreadGroup {
     pub mm: Mutex<Weak<MemoryManager>>,
     /// Tasks polling a pidfd of this process, woken when it exits.
     exit_watchers: super::waiter::WaitQueue,
+    /// Notified when a signal is queued for the process (signalfd).
+    pub sig_queue: super::waiter::WaitQueue,
     /// What the process used: system time of its exited threads, and at
     /// its end its user time and peak memory.
     pub usage: Mutex<Usage>,
@@ -155,6 +157,7 @@ impl ThreadGroup {
             usage: Mutex::new(Usage::default()),
             children_usage: Mutex::new(Usage::default()),
             exit_watchers: Default::default(),
+            sig_queue: Default::default(),
         })
     }
 
@@ -288,6 +291,9 @@ impl ThreadGroup {
         } else if let Some(t) = threads.iter().find(|t| t.sig().waiting & bit(sig) != 0) {
             t.wake();
         }
+        drop(threads);
+        // signalfd readers and pollers (POLLIN).
+        self.sig_queue.notify(0x001);
         true
     }
 

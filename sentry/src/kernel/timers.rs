@@ -62,6 +62,9 @@ pub struct Timer {
     armed: Mutex<Armed>,
     /// The process's CPU time now (CPU timers only).
     cpu_now: Option<Box<dyn Fn() -> Duration + Send + Sync>>,
+    /// Called with the number of expirations instead of sending a signal
+    /// (timerfd).
+    on_expire: Option<Box<dyn Fn(u64) + Send + Sync>>,
 }
 
 impl Timer {
@@ -84,6 +87,24 @@ impl Timer {
             sigval,
             armed: Mutex::new(Armed::default()),
             cpu_now,
+            on_expire: None,
+        })
+    }
+
+    /// A real-time timer that calls `on_expire` with the number of
+    /// expirations (one, plus periods the timer thread missed) instead of
+    /// sending a signal: timerfd's timers.
+    pub fn with_callback(on_expire: Box<dyn Fn(u64) + Send + Sync>) -> Arc<Timer> {
+        Arc::new(Timer {
+            id: 0,
+            clock: TimerClock::Real,
+            target: None,
+            signo: 0,
+            code: 0,
+            sigval: 0,
+            armed: Mutex::new(Armed::default()),
+            cpu_now: None,
+            on_expire: Some(on_expire),
         })
     }
 
@@ -118,6 +139,11 @@ impl Timer {
     /// Sends the timer's signal, or counts an overrun if the last one is
     /// still pending.
     fn fire(&self) {
+        if let Some(f) = &self.on_expire {
+            let missed = std::mem::take(&mut self.lock().overrun);
+            f(u64::from(missed) + 1);
+            return;
+        }
         let Some(target) = &self.target else { return };
         let (group, thread) = match target {
             Target::Process(g) => (g.upgrade(), None),

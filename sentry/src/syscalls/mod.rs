@@ -7,7 +7,9 @@
 //! get ENOSYS.
 
 mod dir;
+mod epoll;
 mod fcntl;
+mod fdevents;
 mod file;
 mod fsops;
 pub(crate) mod futex;
@@ -41,7 +43,13 @@ mod handlers {
         chdir, fchdir, getcwd, getdents64, link, linkat, mkdir, mkdirat, rename, renameat,
         renameat2, rmdir, symlink, symlinkat, unlink, unlinkat,
     };
+    pub use super::epoll::{
+        epoll_create, epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2, epoll_wait,
+    };
     pub use super::fcntl::{flock, memfd_create};
+    pub use super::fdevents::{
+        eventfd, eventfd2, signalfd, signalfd4, timerfd_create, timerfd_gettime, timerfd_settime,
+    };
     pub use super::file::{
         close, creat, dup, dup2, dup3, fcntl, fdatasync, fsync, ftruncate, ioctl, lseek, open,
         openat, pipe, pipe2, pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv,

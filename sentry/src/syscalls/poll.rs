@@ -1,6 +1,8 @@
-//! poll, ppoll, select, pselect6 over the files the sandbox has so far:
-//! regular files and devices are always ready; host descriptors (stdio)
-//! are asked of the host. A signal for the task ends a wait.
+//! poll, ppoll, select, pselect6. Files report readiness through
+//! `FileOps::poll` and wake waiters through the readiness hook; regular
+//! files and devices are always ready; host descriptors (stdio) are asked
+//! of the host. A signal for the task ends a wait; ppoll and pselect6 wait
+//! with the caller's temporary signal mask, as rt_sigsuspend does.
 
 use std::os::fd::BorrowedFd;
 use std::sync::Arc;
@@ -170,16 +172,71 @@ fn read_timeout(t: &Task, addr: u64) -> Result<Option<Duration>, Errno> {
     Ok(Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)))
 }
 
-/// The signal mask argument is accepted; signals are not delivered yet.
+/// Runs `f` with the signal mask at `addr` (if any) in effect, as
+/// rt_sigsuspend does: when `f` is interrupted (`interrupted` or a restart
+/// code) the old mask comes back only after the signal's handler has run,
+/// so a signal the temporary mask let through is delivered; otherwise it
+/// comes back at once. A signal the temporary mask unblocks that is
+/// already pending interrupts at once.
+pub(super) fn with_sigmask(
+    t: &mut Task,
+    addr: u64,
+    size: u64,
+    interrupted: Errno,
+    f: impl FnOnce(&mut Task) -> SysResult,
+) -> SysResult {
+    if addr == 0 {
+        return f(t);
+    }
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let mask: u64 = t.mm().read_obj(addr)?;
+    let old = t.sigmask();
+    t.set_sigmask(mask);
+    let r = if t.signal_deliverable() {
+        Err(interrupted)
+    } else {
+        f(t)
+    };
+    match r {
+        Err(e) if e == Errno::EINTR || e.is_restart() => t.saved_mask = Some(old),
+        _ => t.set_sigmask(old),
+    }
+    r
+}
+
+/// The time left until `deadline`, for the timeouts Linux writes back.
+fn left(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|d| d.saturating_duration_since(Instant::now()))
+}
+
+fn write_timespec_left(t: &Task, addr: u64, deadline: Option<Instant>) {
+    if let (Some(d), true) = (left(deadline), addr != 0) {
+        let ts = Timespec {
+            tv_sec: d.as_secs() as i64,
+            tv_nsec: d.subsec_nanos() as i64,
+        };
+        // As Linux: a timeout in read-only memory is not an error.
+        let _ = t.mm().write_obj(addr, &ts);
+    }
+}
+
+/// ppoll(fds, nfds, timeout, sigmask, sigsetsize): the time left is
+/// written back to `timeout`.
 pub fn ppoll(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let mut fds = read_pollfds(t, a[0], a[1])?;
     let timeout = read_timeout(t, a[2])?;
-    if a[3] != 0 && a[4] != 8 {
-        return Err(Errno::EINVAL);
+    let deadline = timeout.map(|d| Instant::now() + d);
+    let r = with_sigmask(t, a[3], a[4], Errno::ERESTARTNOHAND, |t| {
+        let n = do_poll(t, &mut fds, timeout)?;
+        write_revents(t, a[0], &fds)?;
+        Ok(n as u64)
+    });
+    if r != Err(Errno::EFAULT) && r != Err(Errno::EINVAL) {
+        write_timespec_left(t, a[2], deadline);
     }
-    let n = do_poll(t, &mut fds, timeout)?;
-    write_revents(t, a[0], &fds)?;
-    Ok(n as u64)
+    r
 }
 
 /// select's three fd sets, translated to and from poll events.
@@ -243,6 +300,7 @@ fn do_select(t: &Task, nfds: u64, sets: [u64; 3], timeout: Option<Duration>) -> 
     Ok(count)
 }
 
+/// select: the time left is written back to the timeval, as Linux does.
 pub fn select(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let timeout = if a[4] == 0 {
         None
@@ -253,10 +311,33 @@ pub fn select(t: &mut Task, a: &[u64; 6]) -> SysResult {
         }
         Some(Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000))
     };
-    do_select(t, a[0], [a[1], a[2], a[3]], timeout)
+    let deadline = timeout.map(|d| Instant::now() + d);
+    let r = do_select(t, a[0], [a[1], a[2], a[3]], timeout);
+    if let (Some(d), true) = (left(deadline), r != Err(Errno::EFAULT)) {
+        let tv = Timeval {
+            tv_sec: d.as_secs() as i64,
+            tv_usec: d.subsec_micros() as i64,
+        };
+        let _ = t.mm().write_obj(a[4], &tv);
+    }
+    r
 }
 
+/// pselect6(nfds, r, w, x, timeout, {sigmask, sigsetsize}).
 pub fn pselect6(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let timeout = read_timeout(t, a[4])?;
-    do_select(t, a[0], [a[1], a[2], a[3]], timeout)
+    let (mask, size) = if a[5] == 0 {
+        (0, 0)
+    } else {
+        let m: [u64; 2] = t.mm().read_obj(a[5])?;
+        (m[0], m[1])
+    };
+    let deadline = timeout.map(|d| Instant::now() + d);
+    let r = with_sigmask(t, mask, size, Errno::ERESTARTNOHAND, |t| {
+        do_select(t, a[0], [a[1], a[2], a[3]], timeout)
+    });
+    if r != Err(Errno::EFAULT) {
+        write_timespec_left(t, a[4], deadline);
+    }
+    r
 }

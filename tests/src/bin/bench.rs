@@ -338,7 +338,7 @@ fn extra_flags(name: &str) -> &'static [&'static str] {
     match name {
         // No libc and no startup code: exec's cost, not glibc's start.
         "true_static" => &["-nostdlib"],
-        "futex_pingpong" => &["-pthread"],
+        "futex_pingpong" | "epoll_pingpong" => &["-pthread"],
         _ => &[],
     }
 }
@@ -689,6 +689,39 @@ fn futex_pingpong(runsc: &Path, dir: &Path, p: Params, floor: Option<f64>) -> Ro
         target: Target::FloorMultiple {
             factor: 3.0,
             calls: FUTEX_CALLS_PER_ROUND_TRIP,
+            floor,
+        },
+    }
+}
+
+/// Syscalls per epoll ping-pong round trip (write, epoll_wait, read on
+/// each side).
+const EPOLL_CALLS_PER_ROUND_TRIP: u32 = 6;
+const EPOLL_ROUND_TRIPS: u64 = 5000;
+
+/// epoll_wait wake-up latency through eventfds between two threads.
+fn epoll_pingpong(runsc: &Path, dir: &Path, p: Params, floor: Option<f64>) -> Row {
+    let work = Workload {
+        bin: build("epoll_pingpong"),
+        args: vec![EPOLL_ROUND_TRIPS.to_string().into()],
+        native_prefix: &[],
+        count_key: "round_trips",
+        count: EPOLL_ROUND_TRIPS,
+        key: "us_per_round_trip",
+    };
+    let (n, s) = work.measure(runsc, dir, p.futex_runs);
+    Row {
+        name: format!(
+            "epoll_wait ping-pong via eventfd, 2 threads (µs/round trip, {} round trips{})",
+            EPOLL_ROUND_TRIPS,
+            median_of(p.futex_runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 3,
+        target: Target::FloorMultiple {
+            factor: 3.0,
+            calls: EPOLL_CALLS_PER_ROUND_TRIP,
             floor,
         },
     }
@@ -1345,6 +1378,7 @@ fn main() {
     rows.push(fork_exec(&runsc, dir.path(), p));
     eprintln!("bench: futex ping-pong ...");
     rows.push(futex_pingpong(&runsc, dir.path(), p, floor));
+    rows.push(epoll_pingpong(&runsc, dir.path(), p, floor));
     eprintln!("bench: signal round trip ...");
     rows.push(signal_roundtrip(&runsc, dir.path(), p));
     eprintln!("bench: tmpfs file I/O, {} MiB ...", p.big_file_mib);
