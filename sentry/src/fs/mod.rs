@@ -7,6 +7,8 @@ pub mod inotify;
 pub mod overlay;
 pub mod pidfd;
 pub mod pipe;
+pub mod proc;
+pub mod sys;
 pub mod tmpfs;
 
 use syscalls::Errno;

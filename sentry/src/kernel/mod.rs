@@ -30,7 +30,7 @@ pub mod task_caps {
 }
 pub use task::{
     current_task, raise_sigpipe, thread_cpu_time, Creds, ExitStatus, RestartBlock, Task, TaskSeed,
-    TaskShared,
+    TaskShared, TaskView,
 };
 pub use thread_group::{ChildReport, ThreadGroup, Usage};
 
@@ -122,6 +122,11 @@ impl Kernel {
             init_status: Mutex::new(None),
             init_done: Condvar::new(),
         })
+    }
+
+    /// The last thread id handed out (/proc/loadavg, /proc/stat).
+    pub fn last_pid(&self) -> i32 {
+        self.next_tid.load(Ordering::Relaxed) - 1
     }
 
     /// Allocates a thread id in the sandbox's pid namespace (init gets 1).

@@ -156,6 +156,7 @@ pub fn prctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
         }
         PR_SET_KEEPCAPS => {
             t.creds.keep_caps = flag(a[1])?;
+            t.publish();
             Ok(0)
         }
         PR_GET_KEEPCAPS => Ok(t.creds.keep_caps as u64),
@@ -173,6 +174,7 @@ pub fn prctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
                 return Err(Errno::EPERM);
             }
             t.creds.cap_bounding &= !(1 << a[1]);
+            t.publish();
             Ok(0)
         }
         // No seccomp filters inside the sandbox yet.
@@ -265,6 +267,7 @@ pub fn capset(t: &mut Task, a: &[u64; 6]) -> SysResult {
     c.cap_permitted = perm;
     c.cap_inheritable = inh;
     c.cap_ambient &= perm & inh;
+    t.publish();
     Ok(0)
 }
 
@@ -621,6 +624,7 @@ pub fn setgroups(t: &mut Task, a: &[u64; 6]) -> SysResult {
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
         .collect();
+    t.publish();
     Ok(0)
 }
 
