@@ -155,11 +155,9 @@ impl Inode for GenFile {
     }
 
     fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-        use syscalls::consts::{O_ACCMODE, O_RDONLY};
-        let writes = flags & O_ACCMODE != O_RDONLY;
-        if writes && self.put.is_none() {
-            return Err(Errno::EACCES);
-        }
+        use syscalls::consts::O_ACCMODE;
+        // Opening for writing is the permission check's to refuse; writing
+        // a file with no writer is EINVAL, as Linux's proc files do.
         let data = if flags & O_ACCMODE == syscalls::consts::O_WRONLY {
             Vec::new()
         } else {
@@ -212,7 +210,7 @@ impl FileOps for GenOpen {
                 put(buf)?;
                 Ok(buf.len())
             }
-            None => Err(Errno::EBADF),
+            None => Err(Errno::EINVAL),
         }
     }
 }
@@ -343,6 +341,7 @@ impl Inode for GenDir {
             .collect())
     }
 
+    // As Linux's VFS for a directory without these operations.
     fn create(&self, _: &[u8], _: u32, _: Owner) -> Result<InodeRef, Errno> {
         Err(Errno::ENOENT)
     }
@@ -356,11 +355,11 @@ impl Inode for GenDir {
     }
 
     fn unlink(&self, _: &[u8]) -> Result<(), Errno> {
-        Err(Errno::EACCES)
+        Err(Errno::EPERM)
     }
 
     fn rmdir(&self, _: &[u8]) -> Result<(), Errno> {
-        Err(Errno::EACCES)
+        Err(Errno::EPERM)
     }
 
     fn statfs(&self) -> Result<StatFs, Errno> {
