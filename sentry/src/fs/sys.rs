@@ -21,6 +21,23 @@ fn range(n: usize) -> String {
     }
 }
 
+/// A CPU mask as sysfs prints one: 32-bit hex words, most significant
+/// first, separated by commas.
+fn cpu_mask(cpus: usize) -> String {
+    let words = cpus.div_ceil(32).max(1);
+    let mut out = Vec::new();
+    for w in (0..words).rev() {
+        let n = cpus.saturating_sub(w * 32).min(32);
+        let bits: u32 = if n == 32 { u32::MAX } else { (1u32 << n) - 1 };
+        out.push(if words == 1 {
+            format!("{bits:x}")
+        } else {
+            format!("{bits:08x}")
+        });
+    }
+    format!("{}\n", out.join(","))
+}
+
 /// A directory with a fixed listing made by `f` at each lookup.
 fn dir(f: impl Fn(&mut Entries) + Send + Sync + 'static) -> impl Fn(&Meta) -> ListFn {
     let f = Arc::new(f);
@@ -51,17 +68,19 @@ pub fn new_root(kernel: &Arc<Kernel>) -> InodeRef {
 fn root(e: &mut Entries, k: &Weak<Kernel>) {
     let Some(kernel) = k.upgrade() else { return };
     let cpus = kernel.cpus;
-    let k1 = k.clone();
+    let (k1, k2) = (k.clone(), k.clone());
     e.dir(
         "devices",
         0o755,
         dir(move |e| {
+            let k2 = k2.clone();
             e.dir(
                 "system",
                 0o755,
                 dir(move |e| {
                     e.dir("cpu", 0o755, dir(move |e| cpu_dir(e, cpus)));
-                    e.dir("node", 0o755, dir(move |e| node_dir(e, cpus)));
+                    let k = k2.clone();
+                    e.dir("node", 0o755, dir(move |e| node_dir(e, cpus, &k)));
                 }),
             );
         }),
@@ -135,7 +154,8 @@ fn cpu_dir(e: &mut Entries, cpus: usize) {
     }
 }
 
-fn node_dir(e: &mut Entries, cpus: usize) {
+fn node_dir(e: &mut Entries, cpus: usize, k: &Weak<Kernel>) {
+    let k = k.clone();
     e.text("online", "0\n".into());
     e.text("possible", "0\n".into());
     e.text("has_memory", "0\n".into());
@@ -145,6 +165,23 @@ fn node_dir(e: &mut Entries, cpus: usize) {
         0o755,
         dir(move |e| {
             e.text("cpulist", range(cpus));
+            e.text("cpumap", cpu_mask(cpus));
+            e.text("distance", "10\n".into());
+            let k = k.clone();
+            e.file(
+                "meminfo",
+                0o444,
+                Arc::new(move || {
+                    let k = k.upgrade().ok_or(syscalls::Errno::ENOENT)?;
+                    let total = crate::fs::proc::host_ram() / 1024;
+                    let used = (k.mf.used_bytes() / 1024).min(total);
+                    Ok(format!(
+                        "Node 0 MemTotal:       {total} kB\nNode 0 MemFree:        {} kB\nNode 0 MemUsed:        {used} kB\n",
+                        total - used
+                    )
+                    .into_bytes())
+                }),
+            );
         }),
     );
 }

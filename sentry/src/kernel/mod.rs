@@ -77,6 +77,9 @@ pub struct Kernel {
     /// How init's thread group ended, once it has: the sandbox is over.
     init_status: Mutex<Option<ExitStatus>>,
     init_done: Condvar,
+    /// The 1, 5 and 15 minute load averages and when they were last
+    /// brought up to date (`fs::proc::load_average`).
+    pub loadavg: Mutex<(Instant, [f64; 3])>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -121,6 +124,7 @@ impl Kernel {
             groups: Mutex::new(HashMap::new()),
             init_status: Mutex::new(None),
             init_done: Condvar::new(),
+            loadavg: Mutex::new((Instant::now(), [0.0; 3])),
         })
     }
 

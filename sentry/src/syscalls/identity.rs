@@ -316,16 +316,19 @@ pub fn getrlimit(t: &mut Task, a: &[u64; 6]) -> SysResult {
 pub fn sysinfo(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let h = rustix::system::sysinfo();
     let unit = h.mem_unit.max(1) as u64;
+    // The sandbox's own load, as /proc/loadavg shows it (SI_LOAD_SHIFT 16).
+    let (load, _, procs) = crate::fs::proc::load_average(&t.kernel);
+    let fixed = |l: f64| (l * 65536.0) as u64;
     let info = Sysinfo {
         uptime: t.kernel.boot.elapsed().as_secs() as i64,
-        loads: [h.loads[0] as u64, h.loads[1] as u64, h.loads[2] as u64],
+        loads: [fixed(load[0]), fixed(load[1]), fixed(load[2])],
         totalram: h.totalram as u64 * unit,
         freeram: h.freeram as u64 * unit,
         sharedram: h.sharedram as u64 * unit,
         bufferram: h.bufferram as u64 * unit,
         totalswap: h.totalswap as u64 * unit,
         freeswap: h.freeswap as u64 * unit,
-        procs: 1,
+        procs: procs.min(u16::MAX as u32) as u16,
         mem_unit: 1,
         ..Sysinfo::default()
     };

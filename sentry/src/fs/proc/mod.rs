@@ -441,15 +441,6 @@ impl<'a> Entries<'a> {
 pub struct ProcFs {
     kernel: Weak<Kernel>,
     dev: u64,
-    load: Mutex<LoadAvg>,
-}
-
-/// The load average, decayed when it is read: Linux's 1, 5 and 15 minute
-/// exponential averages of the runnable tasks, computed over the time
-/// since the last read instead of every 5 seconds.
-struct LoadAvg {
-    at: Instant,
-    avg: [f64; 3],
 }
 
 impl ProcFs {
@@ -458,10 +449,6 @@ impl ProcFs {
         let fs = Arc::new(ProcFs {
             kernel: Arc::downgrade(kernel),
             dev: anon_dev(),
-            load: Mutex::new(LoadAvg {
-                at: Instant::now(),
-                avg: [0.0; 3],
-            }),
         });
         let meta = Meta {
             ino: 1,
@@ -581,34 +568,46 @@ impl ProcFs {
         e.take()
     }
 
-    /// /proc/loadavg: runnable tasks now folded into the decayed averages.
+    /// /proc/loadavg.
     fn loadavg(&self) -> Result<Vec<u8>, Errno> {
         let k = self.kernel()?;
-        let groups = k.all_groups();
-        let mut running = 0u32;
-        let mut total = 0u32;
-        for g in &groups {
-            for t in lock(&g.threads).iter() {
-                total += 1;
-                if task::state_of(g, t) == 'R' {
-                    running += 1;
-                }
-            }
-        }
-        let mut l = lock(&self.load);
-        let dt = l.at.elapsed().as_secs_f64();
-        l.at = Instant::now();
-        for (i, period) in [60.0, 300.0, 900.0].iter().enumerate() {
-            let decay = (-dt / period).exp();
-            l.avg[i] = l.avg[i] * decay + running as f64 * (1.0 - decay);
-        }
-        let last = k.last_pid();
+        let (avg, running, total) = load_average(&k);
         Ok(format!(
             "{:.2} {:.2} {:.2} {}/{} {}\n",
-            l.avg[0], l.avg[1], l.avg[2], running, total, last
+            avg[0],
+            avg[1],
+            avg[2],
+            running,
+            total,
+            k.last_pid()
         )
         .into_bytes())
     }
+}
+
+/// The sandbox's load averages (and its runnable and total tasks): the
+/// tasks runnable now folded into Linux's 1, 5 and 15 minute exponential
+/// averages over the time since they were last brought up to date (at a
+/// read of /proc/loadavg or sysinfo, not on a timer).
+pub fn load_average(k: &Kernel) -> ([f64; 3], u32, u32) {
+    let mut running = 0u32;
+    let mut total = 0u32;
+    for g in k.all_groups() {
+        for t in lock(&g.threads).iter() {
+            total += 1;
+            if task::state_of(&g, t) == 'R' {
+                running += 1;
+            }
+        }
+    }
+    let mut l = lock(&k.loadavg);
+    let dt = l.0.elapsed().as_secs_f64();
+    l.0 = Instant::now();
+    for (i, period) in [60.0, 300.0, 900.0].iter().enumerate() {
+        let decay = (-dt / period).exp();
+        l.1[i] = l.1[i] * decay + running as f64 * (1.0 - decay);
+    }
+    (l.1, running, total)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -639,7 +638,7 @@ fn ticks(d: Duration) -> u64 {
 }
 
 /// Host RAM, read at boot (a host fact; what the sandbox sees is made here).
-fn host_ram() -> u64 {
+pub(crate) fn host_ram() -> u64 {
     static RAM: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
         let h = rustix::system::sysinfo();
         h.totalram as u64 * h.mem_unit.max(1) as u64
