@@ -3,6 +3,8 @@
 
 #include <grp.h>
 #include <sched.h>
+#include <pthread.h>
+#include <sys/mount.h>
 #include <limits.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -1358,4 +1360,86 @@ TEST(reread_from_start_is_fresh)
 	CHECK(field(a, "Umask:\t0022"));
 	CHECK(field(b, "Umask:\t0077"));
 	close(fd);
+}
+
+TEST(fd_link_lookup_keeps_nothing_open)
+{
+	int p[2];
+	CHECK_OK(pipe(p));
+	char path[64], link[128];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
+	CHECK(readlink(path, link, sizeof link) > 0);
+	CHECK_OK(stat(path, &st));
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", p[1]);
+	CHECK(rd(path, link, sizeof link) > 0);
+	CHECK_OK(close(p[1]));
+	CHECK_OK(fcntl(p[0], F_SETFL, O_NONBLOCK));
+	char c;
+	/* The write end is closed everywhere: EOF, not EAGAIN. */
+	CHECK_EQ(read(p[0], &c, 1), 0);
+}
+
+static void child_mount_proc(void *arg)
+{
+	(void)arg;
+	char link[64], want[64];
+	CHECK_OK(unshare(CLONE_NEWNS));
+	CHECK_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	CHECK_OK(mkdir("p", 0755));
+	CHECK_OK(mount("proc", "p", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+	ssize_t n = readlink("p/self", link, sizeof link - 1);
+	CHECK(n > 0);
+	link[n] = 0;
+	snprintf(want, sizeof want, "%d", (int)getpid());
+	CHECK_STREQ(link, want);
+	struct statfs s;
+	CHECK_OK(statfs("p", &s));
+	CHECK_EQ(s.f_type, 0x9fa0);
+	CHECK_OK(mkdir("s", 0755));
+	CHECK_OK(mount("sysfs", "s", "sysfs", MS_RDONLY, NULL));
+	CHECK_OK(access("s/devices/system/cpu/online", R_OK));
+	CHECK_OK(umount("s"));
+	CHECK_OK(umount("p"));
+}
+
+TEST(mount_proc_and_sysfs_instances)
+{
+	CHECK_CHILD(child_mount_proc, NULL);
+}
+
+static void *idle_thread(void *arg)
+{
+	int *fd = arg;
+	char c;
+	if (read(fd[0], &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+TEST(threads_in_status_and_task_dir)
+{
+	int p[2];
+	CHECK_OK(pipe(p));
+	pthread_t th;
+	CHECK_EQ(pthread_create(&th, NULL, idle_thread, p), 0);
+	usleep(50000);
+	char buf[4096];
+	ssize_t n = rd("/proc/self/status", buf, sizeof buf);
+	int entries = 0;
+	DIR *d = opendir("/proc/self/task");
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				entries++;
+		closedir(d);
+	}
+	long long nthreads = stat_num(getpid(), 20);
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	pthread_join(th, NULL);
+	CHECK(n > 0);
+	CHECK(field(buf, "Threads:\t2\n"));
+	CHECK_EQ(entries, 2);
+	CHECK_EQ(nthreads, 2);
 }

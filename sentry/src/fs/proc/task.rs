@@ -96,19 +96,32 @@ fn may_access(g: &ThreadGroup, target: &TaskShared) -> Result<(), Errno> {
     }
 }
 
+/// What a process's directory speaks for. It holds no strong references
+/// to the process: cached dentries of /proc outlive processes and must
+/// keep nothing of theirs alive.
 struct Ctx {
     fs: Arc<ProcFs>,
-    g: Arc<ThreadGroup>,
+    tg: std::sync::Weak<ThreadGroup>,
     /// The thread of /proc/[pid]/task/[tid]; None for /proc/[pid].
-    thread: Option<Arc<TaskShared>>,
+    thread: Option<std::sync::Weak<TaskShared>>,
 }
 
 impl Ctx {
+    fn g(&self) -> Result<Arc<ThreadGroup>, Errno> {
+        self.tg.upgrade().ok_or(Errno::ESRCH)
+    }
+
     fn task(&self) -> Result<Arc<TaskShared>, Errno> {
         match &self.thread {
-            Some(t) => Ok(t.clone()),
-            None => leader(&self.g).ok_or(Errno::ESRCH),
+            Some(t) => t.upgrade().ok_or(Errno::ESRCH),
+            None => leader(&*self.g()?).ok_or(Errno::ESRCH),
         }
+    }
+
+    fn tid(&self) -> Option<i32> {
+        self.thread
+            .as_ref()
+            .map(|t| t.upgrade().map_or(0, |t| t.tid()))
     }
 
     fn view(&self) -> Result<TaskView, Errno> {
@@ -116,7 +129,7 @@ impl Ctx {
     }
 
     fn mm(&self) -> Option<Arc<MemoryManager>> {
-        lock(&self.g.mm).upgrade()
+        self.g().ok().and_then(|g| lock(&g.mm).upgrade())
     }
 
     fn kernel(&self) -> Result<Arc<Kernel>, Errno> {
@@ -139,13 +152,16 @@ pub(crate) fn pid_dir(
         Some(t) => t.clone(),
         None => leader(&g).ok_or(Errno::ENOENT)?,
     };
-    let og = g.clone();
+    let (og, ot) = (Arc::downgrade(&g), Arc::downgrade(&owner_t));
     let mut meta = parent.child(name.as_bytes(), 0o555);
-    meta.owner = Some(Arc::new(move || owner_of(&og, &owner_t)));
+    meta.owner = Some(Arc::new(move || match (og.upgrade(), ot.upgrade()) {
+        (Some(g), Some(t)) => owner_of(&g, &t),
+        _ => Owner::default(),
+    }));
     let ctx = Arc::new(Ctx {
         fs: fs.clone(),
-        g,
-        thread,
+        tg: Arc::downgrade(&g),
+        thread: thread.as_ref().map(Arc::downgrade),
     });
     let m = meta.clone();
     Ok(GenDir::inode(meta, Arc::new(move || entries(&ctx, &m))))
@@ -183,7 +199,7 @@ fn entries(c: &Arc<Ctx>, meta: &Meta) -> Vec<(Vec<u8>, InodeRef)> {
             if let Some(me) = crate::kernel::current_task() {
                 // Only threads of the same process may rename each other.
                 let mine = me.view().and_then(|v| v.tg.upgrade());
-                if !mine.is_some_and(|m| Arc::ptr_eq(&m, &c1.g)) {
+                if !mine.is_some_and(|m| c1.g().is_ok_and(|g| Arc::ptr_eq(&m, &g))) {
                     return Err(Errno::EINVAL);
                 }
             }
@@ -263,7 +279,8 @@ fn entries(c: &Arc<Ctx>, meta: &Meta) -> Vec<(Vec<u8>, InodeRef)> {
             if v < t.oom_score_adj.load(Ordering::Relaxed) && !privileged {
                 return Err(Errno::EACCES);
             }
-            for th in lock(&c4.g.threads).iter() {
+            let g = c4.g()?;
+            for th in lock(&g.threads).iter() {
                 th.oom_score_adj.store(v, Ordering::Relaxed);
             }
             t.oom_score_adj.store(v, Ordering::Relaxed);
@@ -281,7 +298,7 @@ fn entries(c: &Arc<Ctx>, meta: &Meta) -> Vec<(Vec<u8>, InodeRef)> {
         0o444,
         gen!(|c: &Ctx| {
             let t = c.task()?;
-            Ok(if state_of(&c.g, &t) == 'S' {
+            Ok(if state_of(&*c.g()?, &t) == 'S' {
                 b"do_wait".to_vec()
             } else {
                 b"0".to_vec()
@@ -330,10 +347,13 @@ fn entries(c: &Arc<Ctx>, meta: &Meta) -> Vec<(Vec<u8>, InodeRef)> {
         e.dir("task", 0o555, move |m| {
             let (c, m) = (c6.clone(), m.clone());
             Arc::new(move || {
-                let threads: Vec<_> = lock(&c.g.threads).clone();
+                let Ok(g) = c.g() else {
+                    return Vec::new();
+                };
+                let threads: Vec<_> = lock(&g.threads).clone();
                 let mut out = Vec::new();
                 for t in threads {
-                    if let Ok(d) = pid_dir(&c.fs, &m, c.g.clone(), Some(t.clone())) {
+                    if let Ok(d) = pid_dir(&c.fs, &m, g.clone(), Some(t.clone())) {
                         out.push((t.tid().to_string().into_bytes(), d));
                     }
                 }
@@ -422,10 +442,10 @@ fn code_span(mm: &MemoryManager) -> (u64, u64) {
 fn stat(c: &Ctx) -> R {
     let k = c.kernel()?;
     let t = c.task()?;
-    let g = &c.g;
+    let g = &c.g()?;
     let state = state_of(g, &t);
     let (utime, stime) = match &c.thread {
-        Some(t) => t.cpu_times(c.mm().map_or(1.0, |m| m.cpu_share())),
+        Some(_) => t.cpu_times(c.mm().map_or(1.0, |m| m.cpu_share())),
         None => g.cpu_times(),
     };
     let cu = *lock(&g.children_usage);
@@ -452,10 +472,7 @@ fn stat(c: &Ctx) -> R {
         Some(crate::kernel::ExitStatus::Signal { signo, .. }) if state == 'Z' => signo,
         _ => 0,
     };
-    let tid = match &c.thread {
-        Some(t) => t.tid(),
-        None => g.pid,
-    };
+    let tid = c.tid().unwrap_or(g.pid);
     let stack = info.arg.0 & !(PAGE - 1);
     Ok(format!(
         "{tid} ({comm}) {state} {ppid} {pgrp} {sid} 0 -1 4194560 0 0 0 0 {ut} {st} {cut} {cst} {prio} {nice} {nthreads} 0 {start} {vsize} {rss} {rsslim} {scode} {ecode} {stack} 0 0 {pending} {blocked} {ign} {cgt} 0 0 0 {exit_signal} 0 0 0 0 0 0 {brk} {brk} {brk} {as_} {ae} {es} {ee} {exit_code}\n",
@@ -496,7 +513,7 @@ fn statm(c: &Ctx) -> R {
 fn status(c: &Ctx) -> R {
     let k = c.kernel()?;
     let t = c.task()?;
-    let g = &c.g;
+    let g = &c.g()?;
     let state = state_of(g, &t);
     let view = t.view();
     let creds = view.as_ref().map(|v| v.creds.clone()).unwrap_or_else(|| {
@@ -509,7 +526,7 @@ fn status(c: &Ctx) -> R {
         .as_ref()
         .map_or(0, |v| v.files.list().last().map_or(0, |(fd, _)| *fd + 1))
         .max(64);
-    let tid = c.thread.as_ref().map_or(g.pid, |t| t.tid());
+    let tid = c.tid().unwrap_or(g.pid);
     let mm = c.mm().filter(|_| state != 'Z');
     let kb = |b: u64| b / 1024;
     let mut vm = String::new();
@@ -612,7 +629,7 @@ fn read_area(c: &Ctx, (start, end): (u64, u64)) -> R {
 }
 
 fn cmdline(c: &Ctx) -> R {
-    if lock(&c.g.state).zombie {
+    if lock(&c.g()?.state).zombie {
         return Ok(Vec::new());
     }
     let Some(mm) = c.mm() else {
@@ -631,7 +648,7 @@ fn cmdline(c: &Ctx) -> R {
 }
 
 fn environ(c: &Ctx) -> R {
-    may_access(&c.g, &*c.task()?)?;
+    may_access(&*c.g()?, &*c.task()?)?;
     let Some(mm) = c.mm() else {
         return Ok(Vec::new());
     };
@@ -640,7 +657,7 @@ fn environ(c: &Ctx) -> R {
 }
 
 fn auxv(c: &Ctx) -> R {
-    may_access(&c.g, &*c.task()?)?;
+    may_access(&*c.g()?, &*c.task()?)?;
     let Some(mm) = c.mm() else {
         return Ok(Vec::new());
     };
@@ -676,7 +693,7 @@ fn name_of(p: &Path) -> Vec<u8> {
 }
 
 fn exe_path(c: &Ctx) -> Result<Path, Errno> {
-    may_access(&c.g, &*c.task()?)?;
+    may_access(&*c.g()?, &*c.task()?)?;
     let mm = c.mm().ok_or(Errno::ENOENT)?;
     let exe = lock(&mm.exec_info).exe.clone();
     exe.ok_or(Errno::ENOENT)
@@ -687,8 +704,8 @@ fn exe_name(c: &Ctx) -> R {
 }
 
 fn fs_link(c: &Ctx, root: bool) -> Result<(Path, Vec<u8>), Errno> {
-    may_access(&c.g, &*c.task()?)?;
-    if lock(&c.g.state).zombie {
+    may_access(&*c.g()?, &*c.task()?)?;
+    if lock(&c.g()?.state).zombie {
         return Err(Errno::ENOENT);
     }
     let v = c.view()?;
@@ -732,7 +749,10 @@ fn fd_entries(c: &Arc<Ctx>, m: &Meta, info: bool) -> Vec<(Vec<u8>, InodeRef)> {
     let Ok(t) = c.task() else {
         return Vec::new();
     };
-    if may_access(&c.g, &t).is_err() {
+    let Ok(g) = c.g() else {
+        return Vec::new();
+    };
+    if may_access(&g, &t).is_err() {
         return Vec::new();
     }
     let Some(v) = t.view() else {
@@ -740,14 +760,18 @@ fn fd_entries(c: &Arc<Ctx>, m: &Meta, info: bool) -> Vec<(Vec<u8>, InodeRef)> {
     };
     for (fd, file) in v.files.list() {
         let name = fd.to_string();
+        // Weak: a cached dentry must not keep the file open.
         if info {
-            let files = v.files.clone();
-            let f = file.clone();
+            let files = Arc::downgrade(&v.files);
+            let f = Arc::downgrade(&file);
             e.file(
                 &name,
                 0o444,
                 Arc::new(move || {
-                    let cloexec = files.cloexec(fd).unwrap_or(false);
+                    let f = f.upgrade().ok_or(Errno::ENOENT)?;
+                    let cloexec = files
+                        .upgrade()
+                        .is_some_and(|t| t.cloexec(fd).unwrap_or(false));
                     Ok(fdinfo(&f, cloexec))
                 }),
             );
@@ -758,12 +782,12 @@ fn fd_entries(c: &Arc<Ctx>, m: &Meta, info: bool) -> Vec<(Vec<u8>, InodeRef)> {
                 (false, true) => 0o300,
                 _ => 0o100,
             };
-            let (f1, f2) = (file.clone(), file);
+            let (f1, f2) = (Arc::downgrade(&file), Arc::downgrade(&file));
             e.magic(
                 &name,
                 mode,
-                Arc::new(move || Ok(file_name(&f1))),
-                Arc::new(move |at: &Path| Ok(file_place(&f2, at))),
+                Arc::new(move || Ok(file_name(&*f1.upgrade().ok_or(Errno::ENOENT)?))),
+                Arc::new(move |at: &Path| Ok(file_place(&f2.upgrade().ok_or(Errno::ENOENT)?, at))),
             );
         }
     }
@@ -784,7 +808,7 @@ fn fdinfo(f: &File, cloexec: bool) -> Vec<u8> {
 }
 
 fn maps(c: &Ctx, smaps: bool) -> R {
-    may_access(&c.g, &*c.task()?)?;
+    may_access(&*c.g()?, &*c.task()?)?;
     let Some(mm) = c.mm() else {
         return Ok(Vec::new());
     };
@@ -975,7 +999,7 @@ fn limits(c: &Ctx) -> R {
         "Limit", "Soft Limit", "Hard Limit", "Units"
     );
     for (name, r, unit) in rows {
-        let l = c.g.limit(r as usize);
+        let l = c.g()?.limit(r as usize);
         out.push_str(&format!(
             "{name:<25}{:<21}{:<21}{unit:<10}\n",
             show(l.cur),
@@ -986,6 +1010,6 @@ fn limits(c: &Ctx) -> R {
 }
 
 fn io(c: &Ctx) -> R {
-    may_access(&c.g, &*c.task()?)?;
+    may_access(&*c.g()?, &*c.task()?)?;
     Ok(b"rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n".to_vec())
 }
