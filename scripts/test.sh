@@ -16,6 +16,8 @@ command -v file >/dev/null || need_pkgs+=(file)
 # Issue #4's end-to-end tests (tests/tests/files.rs): Debian's git and sqlite3.
 [ -x /usr/bin/git ] || need_pkgs+=(git)
 [ -x /usr/bin/sqlite3 ] || need_pkgs+=(sqlite3)
+# Issue #5's procfs end-to-end tests (tests/tests/proc.rs): procps's ps and top.
+[ -x /usr/bin/ps ] && [ -x /usr/bin/top ] || need_pkgs+=(procps)
 if ((${#need_pkgs[@]})); then
   echo "=== installing: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -46,7 +48,7 @@ stage clippy cargo clippy --workspace --all-targets -- -D warnings
 stage build cargo build --release --workspace
 stage unit cargo test --release --workspace --exclude rvisor-tests
 stage syscall-suite cargo run --release -q -p rvisor-tests --bin syscall-suite
-stage e2e cargo test --release -p rvisor-tests --test busybox --test do_cli --test lifecycle --test dynamic --test perms --test process --test files --test xattr --test volumes --test bench_smoke
+stage e2e cargo test --release -p rvisor-tests --test busybox --test do_cli --test lifecycle --test dynamic --test perms --test process --test files --test xattr --test volumes --test proc --test bench_smoke
 
 echo
 echo "=== summary"

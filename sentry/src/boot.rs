@@ -159,18 +159,6 @@ pub fn run(
     };
     let root_mount = Mount::new_root(Dentry::new_root(root_inode), fs_type, "rootfs", false);
     let mounts = MountNamespace::new(root_mount);
-    mount_kernel_filesystems(&mounts, &mf).map_err(setup("mounting /dev, /proc and /sys"))?;
-    let mut conns: Vec<Option<UnixStream>> = mount_conns.into_iter().map(Some).collect();
-    for spec in &cfg.mounts {
-        mount_spec(&mounts, &mf, spec, &mut conns).map_err(|e| {
-            BootError::Setup(format!(
-                "mounting {} on {}: {e}",
-                spec.source,
-                String::from_utf8_lossy(&spec.destination)
-            ))
-        })?;
-    }
-
     let mut limits = [Rlimit::default(); RLIM_NLIMITS];
     for (i, l) in cfg.rlimits.iter().take(RLIM_NLIMITS).enumerate() {
         limits[i] = Rlimit { cur: l.0, max: l.1 };
@@ -186,12 +174,24 @@ pub fn run(
     };
     let kernel = Kernel::new(
         platform,
-        mf,
+        mf.clone(),
         mounts.clone(),
         uts,
         limits,
         KernelOptions { strace: cfg.strace },
     );
+
+    mount_kernel_filesystems(&mounts, &kernel).map_err(setup("mounting /dev, /proc and /sys"))?;
+    let mut conns: Vec<Option<UnixStream>> = mount_conns.into_iter().map(Some).collect();
+    for spec in &cfg.mounts {
+        mount_spec(&mounts, &mf, spec, &mut conns).map_err(|e| {
+            BootError::Setup(format!(
+                "mounting {} on {}: {e}",
+                spec.source,
+                String::from_utf8_lossy(&spec.destination)
+            ))
+        })?;
+    }
 
     let creds = Creds::new(cfg.uid, cfg.gid, cfg.groups.clone());
     let root = mounts.root_path();
@@ -288,7 +288,8 @@ fn find_program(task: &Task, cmd: &[u8], env: &[Vec<u8>]) -> Vec<u8> {
 
 /// Mounts the sentry's own /dev, /dev/shm, /proc and /sys over whatever the
 /// root has there: nothing of the host's is visible through them.
-fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, mf: &Arc<MemoryFile>) -> Result<(), Errno> {
+fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, kernel: &Arc<Kernel>) -> Result<(), Errno> {
+    let mf = &kernel.mf;
     let root = ns.root_path();
     let dir = |name: &[u8]| -> Result<Path, Errno> {
         let d = match root.dentry.lookup(name) {
@@ -318,8 +319,9 @@ fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, mf: &Arc<MemoryFile>) -> R
     ns.mount(&shm_at, Dentry::new_root(shm), "tmpfs", "shm", false);
     for (name, fs_type) in [(&b"proc"[..], "proc"), (b"sys", "sysfs")] {
         let at = dir(name)?;
-        let root = kernel_fs_root(fs_type, mf).ok_or(Errno::ENODEV)?;
-        ns.mount(&at, Dentry::new_root(root), fs_type, fs_type, true);
+        let root = kernel_fs_root(fs_type, kernel).ok_or(Errno::ENODEV)?;
+        let m = ns.mount(&at, Dentry::new_root(root), fs_type, fs_type, false);
+        m.set_flags(kernel_fs_flags(fs_type));
     }
     Ok(())
 }
@@ -405,10 +407,19 @@ fn make_mount_point(ns: &Arc<MountNamespace>, dest: &[u8], dir: bool) -> Result<
 
 /// A new instance of the sentry's "proc" or "sysfs" (at boot and for
 /// mount(2) inside the sandbox); None for other types.
-pub(crate) fn kernel_fs_root(fs_type: &str, mf: &Arc<MemoryFile>) -> Option<InodeRef> {
+pub(crate) fn kernel_fs_root(fs_type: &str, kernel: &Arc<Kernel>) -> Option<InodeRef> {
     match fs_type {
-        // Empty and read-only until procfs and sysfs arrive.
-        "proc" | "sysfs" => Some(Tmpfs::with_options(mf, 0o555, Owner::default(), true)),
+        "proc" => Some(crate::fs::proc::ProcFs::new_root(kernel)),
+        "sysfs" => Some(crate::fs::sys::new_root(kernel)),
         _ => None,
     }
+}
+
+/// The mount flags /proc and /sys get at boot: as Docker mounts them,
+/// proc read-write (comm, oom_score_adj) and sysfs read-only, both
+/// nosuid, nodev, noexec.
+pub(crate) fn kernel_fs_flags(fs_type: &str) -> u32 {
+    use crate::vfs::mount_flags::{MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_RELATIME};
+    let ro = if fs_type == "sysfs" { MS_RDONLY } else { 0 };
+    ro | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME
 }

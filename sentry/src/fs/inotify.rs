@@ -511,6 +511,10 @@ impl Inode for InotifyInode {
         Err(Errno::ENXIO)
     }
 
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("inotify")
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -10,7 +10,9 @@ pub mod inotify;
 pub mod overlay;
 pub mod pidfd;
 pub mod pipe;
+pub mod proc;
 pub mod signalfd;
+pub mod sys;
 pub mod timerfd;
 pub mod tmpfs;
 

@@ -46,6 +46,10 @@ impl Inode for PidfdInode {
         Err(Errno::ENXIO)
     }
 
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("[pidfd]")
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -287,6 +287,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
         dev: *PIPEFS_DEV,
         owner,
         created: Time::now(),
+        pipe: std::sync::OnceLock::new(),
     });
     let pipe = Arc::new(Pipe {
         state: Mutex::new(State {
@@ -325,6 +326,7 @@ pub fn new_pipe(owner: Owner, flags: u32) -> (Arc<File>, Arc<File>) {
         O_WRONLY | keep,
     );
     let _ = pipe.ends.set([Arc::downgrade(&r), Arc::downgrade(&w)]);
+    let _ = pipe.inode.pipe.set(Arc::downgrade(&pipe));
     (r, w)
 }
 
@@ -336,6 +338,8 @@ pub struct PipeInode {
     dev: u64,
     owner: Owner,
     created: Time,
+    /// The anonymous pipe, for reopening an end through /proc/PID/fd.
+    pipe: std::sync::OnceLock<std::sync::Weak<Pipe>>,
 }
 
 impl Inode for PipeInode {
@@ -359,8 +363,14 @@ impl Inode for PipeInode {
         })
     }
 
-    fn open(self: Arc<Self>, _flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-        Err(Errno::ENXIO)
+    /// Reopening an anonymous pipe (through /proc/PID/fd/N) opens a new
+    /// end of it as a FIFO opens one.
+    fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+        let pipe = self.pipe.get().and_then(|w| w.upgrade());
+        match pipe {
+            Some(pipe) => Fifo { pipe }.open(flags),
+            None => Err(Errno::ENXIO),
+        }
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -381,6 +391,7 @@ impl Fifo {
             dev: *PIPEFS_DEV,
             owner: Owner::default(),
             created: Time::now(),
+            pipe: std::sync::OnceLock::new(),
         });
         Fifo {
             pipe: Arc::new(Pipe {

@@ -18,6 +18,8 @@ struct State {
     /// happened between checking its condition and going to sleep.
     seq: u64,
     interrupted: bool,
+    /// The task is asleep here (state S in /proc).
+    sleeping: bool,
 }
 
 #[derive(Default)]
@@ -55,6 +57,11 @@ impl Blocker {
         self.lock().interrupted
     }
 
+    /// Whether the task sleeps in a wait now.
+    pub fn is_sleeping(&self) -> bool {
+        self.lock().sleeping
+    }
+
     /// Waits until `check` returns a value, the task is interrupted, or
     /// `deadline` passes. `check` runs without the blocker's lock held and
     /// again after every notification.
@@ -73,11 +80,13 @@ impl Blocker {
                 return Err(Interrupted::Signal);
             }
             while s.seq == seq && !s.interrupted {
+                s.sleeping = true;
                 match deadline {
                     None => s = self.cond.wait(s).unwrap_or_else(|e| e.into_inner()),
                     Some(d) => {
                         let now = Instant::now();
                         if now >= d {
+                            s.sleeping = false;
                             drop(s);
                             // One last look: the event may have just happened.
                             return check().ok_or(Interrupted::TimedOut);
@@ -90,6 +99,7 @@ impl Blocker {
                     }
                 }
             }
+            s.sleeping = false;
         }
     }
 

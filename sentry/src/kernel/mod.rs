@@ -30,7 +30,7 @@ pub mod task_caps {
 }
 pub use task::{
     current_task, current_thread_group, raise_sigpipe, thread_cpu_time, Creds, ExitStatus,
-    RestartBlock, Task, TaskSeed, TaskShared,
+    RestartBlock, Task, TaskSeed, TaskShared, TaskView,
 };
 pub use thread_group::{ChildReport, ThreadGroup, Usage};
 
@@ -77,6 +77,9 @@ pub struct Kernel {
     /// How init's thread group ended, once it has: the sandbox is over.
     init_status: Mutex<Option<ExitStatus>>,
     init_done: Condvar,
+    /// The 1, 5 and 15 minute load averages and when they were last
+    /// brought up to date (`fs::proc::load_average`).
+    pub loadavg: Mutex<(Instant, [f64; 3])>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -121,7 +124,13 @@ impl Kernel {
             groups: Mutex::new(HashMap::new()),
             init_status: Mutex::new(None),
             init_done: Condvar::new(),
+            loadavg: Mutex::new((Instant::now(), [0.0; 3])),
         })
+    }
+
+    /// The last thread id handed out (/proc/loadavg, /proc/stat).
+    pub fn last_pid(&self) -> i32 {
+        self.next_tid.load(Ordering::Relaxed) - 1
     }
 
     /// Allocates a thread id in the sandbox's pid namespace (init gets 1).

@@ -175,6 +175,23 @@ pub struct TaskShared {
     pub nice: AtomicI32,
     /// Notified when a signal is queued for the task (signalfd readiness).
     pub sig_queue: super::waiter::WaitQueue,
+    /// When the task was made (/proc's starttime).
+    pub started: std::time::Instant,
+    /// What /proc shows of the state only the task itself holds; kept in
+    /// step by `Task::publish`.
+    view: Mutex<Option<TaskView>>,
+    /// /proc/PID/oom_score_adj.
+    pub oom_score_adj: AtomicI32,
+}
+
+/// A task's own state as other tasks (/proc) see it.
+#[derive(Clone)]
+pub struct TaskView {
+    pub tg: std::sync::Weak<ThreadGroup>,
+    pub fs: Arc<FsContext>,
+    pub files: Arc<FdTable>,
+    pub mnt_ns: Arc<MountNamespace>,
+    pub creds: Creds,
 }
 
 impl TaskShared {
@@ -197,7 +214,16 @@ impl TaskShared {
             comm: Mutex::new([0; 16]),
             nice: AtomicI32::new(0),
             sig_queue: Default::default(),
+            started: std::time::Instant::now(),
+            view: Mutex::new(None),
+            oom_score_adj: AtomicI32::new(0),
         })
+    }
+
+    /// The task's fs context, fds, mount namespace and credentials, once
+    /// it runs.
+    pub fn view(&self) -> Option<TaskView> {
+        self.view.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn tid(&self) -> i32 {
@@ -479,7 +505,7 @@ impl Task {
         *seed.tg.mm.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&seed.mm);
         CURRENT.with(|c| *c.borrow_mut() = Some(seed.shared.clone()));
         CURRENT_TG.with(|c| *c.borrow_mut() = Some(seed.tg.clone()));
-        Ok(Task {
+        let task = Task {
             kernel: seed.kernel,
             shared: seed.shared,
             tid,
@@ -503,7 +529,21 @@ impl Task {
             },
             saved_mask: None,
             last_fault: None,
-        })
+        };
+        task.publish();
+        Ok(task)
+    }
+
+    /// Makes the task's fs context, fd table, mount namespace and
+    /// credentials visible to /proc (after any of them changes).
+    pub fn publish(&self) {
+        *self.shared.view.lock().unwrap_or_else(|e| e.into_inner()) = Some(TaskView {
+            tg: Arc::downgrade(&self.tg),
+            fs: self.fs.clone(),
+            files: self.files.clone(),
+            mnt_ns: self.mnt_ns.clone(),
+            creds: self.creds.clone(),
+        });
     }
 
     /// A seed whose task could not start: account for it as an exited thread.
@@ -668,6 +708,7 @@ impl Task {
     pub fn creds_changed(&mut self, old: &Creds) {
         let c = &self.creds;
         *self.shared.uids.lock().unwrap_or_else(|e| e.into_inner()) = [c.uid, c.euid, c.suid];
+        self.publish();
         if (c.euid, c.egid, c.fsuid, c.fsgid) != (old.euid, old.egid, old.fsuid, old.fsgid) {
             self.tg.dumpable.store(false, Ordering::Relaxed);
             self.tg.pdeath_signal.store(0, Ordering::Relaxed);
@@ -1050,6 +1091,7 @@ impl Task {
         // exit_files before exit_notify): a waiting parent finds the
         // process's record locks released and its pipe ends closed.
         self.files = crate::vfs::FdTable::new();
+        self.publish();
         if let Some(v) = self.vfork_done.take() {
             v.complete();
         }
@@ -1064,6 +1106,13 @@ impl Task {
                 u.sys += thread_cpu_time();
             }
             threads.retain(|t| !Arc::ptr_eq(t, &self.shared));
+            if threads.is_empty() {
+                *self
+                    .tg
+                    .last_thread
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(self.shared.clone());
+            }
             // An exec in another thread waits for us to be gone.
             for t in threads.iter() {
                 t.blocker.notify();

@@ -54,6 +54,8 @@ pub struct ThreadGroup {
     pub parent: Mutex<Option<Arc<ThreadGroup>>>,
     pub children: Mutex<Vec<Arc<ThreadGroup>>>,
     pub threads: Mutex<Vec<Arc<TaskShared>>>,
+    /// The last thread to leave, for /proc of a zombie (its name, times).
+    pub last_thread: Mutex<Option<Arc<TaskShared>>>,
     pub state: Mutex<TgState>,
     pub sighand: Arc<SigHand>,
     /// Process-directed signals not yet taken by a thread.
@@ -139,6 +141,7 @@ impl ThreadGroup {
             parent: Mutex::new(parent),
             children: Mutex::new(Vec::new()),
             threads: Mutex::new(Vec::new()),
+            last_thread: Mutex::new(None),
             state: Mutex::new(TgState::default()),
             sighand,
             pending: Mutex::new(Pending::default()),

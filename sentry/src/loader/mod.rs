@@ -380,6 +380,7 @@ fn load(
         0
     };
     let main = map_segments(&mm, file, elf, bias)?;
+    mm.exec_info.lock().unwrap_or_else(|e| e.into_inner()).exe = file.path.clone();
     let mut entry = elf.entry + main.bias;
     let mut interp_base = 0;
     if let Some(ip) = elf.phdrs.iter().find(|p| p.p_type == PT_INTERP) {
@@ -545,6 +546,16 @@ fn build_stack(
     block.extend_from_slice(&strings);
     debug_assert_eq!(sp + block.len() as u64, top);
     mm.copy_out(sp, &block)?;
+    {
+        let mut info = mm.exec_info.lock().unwrap_or_else(|e| e.into_inner());
+        let span = |v: &[usize], n: usize| match (v.first(), v.last()) {
+            (Some(&a), Some(&b)) => (at(a), at(b) + n as u64 + 1),
+            _ => (0, 0),
+        };
+        info.arg = span(&arg_at, argv.last().map_or(0, |s| s.len()));
+        info.env = span(&env_at, envp.last().map_or(0, |s| s.len()));
+        info.auxv = auxv.clone();
+    }
     Ok(Stack { sp })
 }
 

@@ -172,6 +172,22 @@ pub struct MemoryManager {
     /// Wall time tasks spent running application code in this address
     /// space, summed: apportions its measured CPU time among them.
     run_wall_ns: AtomicU64,
+    /// Where exec put the program's arguments, environment and auxiliary
+    /// vector, and the file it runs (/proc/PID/cmdline, environ, auxv, exe).
+    pub exec_info: Mutex<ExecInfo>,
+}
+
+/// What exec recorded about the program an address space runs.
+#[derive(Clone, Default)]
+pub struct ExecInfo {
+    /// [start, end) of the argv strings.
+    pub arg: (u64, u64),
+    /// [start, end) of the envp strings.
+    pub env: (u64, u64),
+    /// The auxiliary vector, (type, value) pairs ending with AT_NULL.
+    pub auxv: Vec<(u64, u64)>,
+    /// The executable.
+    pub exe: Option<crate::vfs::Path>,
 }
 
 impl MemoryManager {
@@ -189,6 +205,7 @@ impl MemoryManager {
             resident: AtomicU64::new(0),
             max_resident: AtomicU64::new(0),
             run_wall_ns: AtomicU64::new(0),
+            exec_info: Mutex::new(ExecInfo::default()),
         }
     }
 
@@ -1072,6 +1089,12 @@ impl MemoryManager {
             resident: AtomicU64::new(resident),
             max_resident: AtomicU64::new(resident),
             run_wall_ns: AtomicU64::new(0),
+            exec_info: Mutex::new(
+                self.exec_info
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+            ),
         })
     }
 
@@ -1210,6 +1233,21 @@ impl MemoryManager {
             return 1.0;
         }
         (self.space.cpu_time().as_nanos() as f64 / wall as f64).min(1.0)
+    }
+
+    /// Bytes of memory behind this address space now (RSS).
+    pub fn resident(&self) -> u64 {
+        self.resident.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of memory behind `[start, end)` (smaps' Rss).
+    pub fn resident_in(&self, start: u64, end: u64) -> u64 {
+        let s = self.lock();
+        s.pmas
+            .range(..end)
+            .filter(|(_, p)| p.end > start)
+            .map(|(&a, p)| p.end.min(end) - a.max(start))
+            .sum()
     }
 
     /// Peak bytes of memory behind this address space (ru_maxrss).

@@ -72,6 +72,16 @@ pub(crate) fn open_in(
                     if depth >= MAX_SYMLINKS {
                         return Err(Errno::ELOOP);
                     }
+                    let at = Path {
+                        mount: parent.dir.mount.clone(),
+                        dentry: child.clone(),
+                    };
+                    if let Some(to) = child.inode.magic_link(&at) {
+                        if flags & O_EXCL != 0 {
+                            return Err(Errno::EEXIST);
+                        }
+                        return open_resolved(Some(lk.creds), to?, flags);
+                    }
                     let target = child.inode.readlink()?;
                     let sub = Lookup {
                         ns: lk.ns,

@@ -125,6 +125,7 @@ pub fn close_range(t: &mut Task, a: &[u64; 6]) -> SysResult {
     }
     if flags & CLOSE_RANGE_UNSHARE != 0 && std::sync::Arc::strong_count(&t.files) > 1 {
         t.files = t.files.fork();
+        t.publish();
     }
     t.files
         .close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0);

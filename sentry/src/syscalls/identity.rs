@@ -156,6 +156,7 @@ pub fn prctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
         }
         PR_SET_KEEPCAPS => {
             t.creds.keep_caps = flag(a[1])?;
+            t.publish();
             Ok(0)
         }
         PR_GET_KEEPCAPS => Ok(t.creds.keep_caps as u64),
@@ -173,6 +174,7 @@ pub fn prctl(t: &mut Task, a: &[u64; 6]) -> SysResult {
                 return Err(Errno::EPERM);
             }
             t.creds.cap_bounding &= !(1 << a[1]);
+            t.publish();
             Ok(0)
         }
         // No seccomp filters inside the sandbox yet.
@@ -265,6 +267,7 @@ pub fn capset(t: &mut Task, a: &[u64; 6]) -> SysResult {
     c.cap_permitted = perm;
     c.cap_inheritable = inh;
     c.cap_ambient &= perm & inh;
+    t.publish();
     Ok(0)
 }
 
@@ -313,16 +316,19 @@ pub fn getrlimit(t: &mut Task, a: &[u64; 6]) -> SysResult {
 pub fn sysinfo(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let h = rustix::system::sysinfo();
     let unit = h.mem_unit.max(1) as u64;
+    // The sandbox's own load, as /proc/loadavg shows it (SI_LOAD_SHIFT 16).
+    let (load, _, procs) = crate::fs::proc::load_average(&t.kernel);
+    let fixed = |l: f64| (l * 65536.0) as u64;
     let info = Sysinfo {
         uptime: t.kernel.boot.elapsed().as_secs() as i64,
-        loads: [h.loads[0] as u64, h.loads[1] as u64, h.loads[2] as u64],
+        loads: [fixed(load[0]), fixed(load[1]), fixed(load[2])],
         totalram: h.totalram as u64 * unit,
         freeram: h.freeram as u64 * unit,
         sharedram: h.sharedram as u64 * unit,
         bufferram: h.bufferram as u64 * unit,
         totalswap: h.totalswap as u64 * unit,
         freeswap: h.freeswap as u64 * unit,
-        procs: 1,
+        procs: procs.min(u16::MAX as u32) as u16,
         mem_unit: 1,
         ..Sysinfo::default()
     };
@@ -621,6 +627,7 @@ pub fn setgroups(t: &mut Task, a: &[u64; 6]) -> SysResult {
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
         .collect();
+    t.publish();
     Ok(0)
 }
 

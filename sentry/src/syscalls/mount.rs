@@ -248,7 +248,7 @@ fn new_mount(
         }
         b"proc" | b"sysfs" => {
             let name = if fstype == b"proc" { "proc" } else { "sysfs" };
-            let root = crate::boot::kernel_fs_root(name, &t.kernel.mf).ok_or(Errno::ENODEV)?;
+            let root = crate::boot::kernel_fs_root(name, &t.kernel).ok_or(Errno::ENODEV)?;
             (root, name, String::new())
         }
         _ => return Err(Errno::ENODEV),
@@ -256,11 +256,7 @@ fn new_mount(
     if !at.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    let mut mflags = mount_flags(flags);
-    if fs_type != "tmpfs" {
-        // proc and sysfs are read-only until they are filled (issue #5).
-        mflags |= MS_RDONLY;
-    }
+    let mflags = mount_flags(flags);
     let m = Mount::detached(Dentry::new_root(root), fs_type, &source, mflags, shown);
     t.mnt_ns.attach_mount(at, &m);
     Ok(0)

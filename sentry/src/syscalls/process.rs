@@ -278,6 +278,7 @@ pub fn unshare(t: &mut Task, a: &[u64; 6]) -> SysResult {
     } else if f & CLONE_FS != 0 && std::sync::Arc::strong_count(&t.fs) > 1 {
         t.fs = t.fs.fork();
     }
+    t.publish();
     Ok(0)
 }
 

@@ -209,6 +209,20 @@ pub trait Inode: Send + Sync + Any {
         Err(Errno::EINVAL)
     }
 
+    /// For a "magic link" (/proc's fd/N, exe, cwd, root): where following
+    /// it leads, which is the file itself rather than its name walked
+    /// again (so it reaches unlinked and unnamed files). `at` is where the
+    /// link was found. None for ordinary symlinks.
+    /// The name /proc/PID/fd shows for an anonymous file
+    /// ("anon_inode:<name>"), e.g. "[pidfd]", "inotify", "[eventfd]".
+    fn anon_name(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn magic_link(&self, _at: &super::Path) -> Option<Result<super::Path, Errno>> {
+        None
+    }
+
     /// Makes a FIFO, socket or regular file `name` (mknod); device nodes
     /// are the caller's to refuse.
     fn mknod(

@@ -2,7 +2,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use syscalls::consts::{RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV};
+use syscalls::consts::{
+    RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV,
+};
 use syscalls::Errno;
 
 use super::{perm, Dentry, FileType, Mount, MountNamespace};
@@ -277,11 +279,26 @@ impl<'a> Lookup<'a> {
             }
             if next.file_type() == FileType::Symlink && (!last || follow_last || must_be_dir) {
                 self.follow_link(links)?;
-                let target = next.dentry.inode.readlink()?;
-                if target.is_empty() {
-                    return Err(Errno::ENOENT);
+                if let Some(to) = next.dentry.inode.magic_link(&next) {
+                    // As Linux's nd_jump_link.
+                    if self.resolve & RESOLVE_NO_MAGICLINKS != 0 {
+                        return Err(Errno::ELOOP);
+                    }
+                    let to = to?;
+                    if self.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) != 0
+                        || (self.resolve & RESOLVE_NO_XDEV != 0
+                            && !Arc::ptr_eq(&to.mount, &next.mount))
+                    {
+                        return Err(Errno::EXDEV);
+                    }
+                    next = to;
+                } else {
+                    let target = next.dentry.inode.readlink()?;
+                    if target.is_empty() {
+                        return Err(Errno::ENOENT);
+                    }
+                    next = self.walk(cur.clone(), &target, true, links, true)?;
                 }
-                next = self.walk(cur.clone(), &target, true, links, true)?;
             }
             cur = next;
         }
