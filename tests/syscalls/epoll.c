@@ -382,7 +382,6 @@ TEST(wakeup_flag_accepted)
 
 TEST(fdinfo_lines)
 {
-	SANDBOX_SKIP("needs /proc/self/fdinfo (the proc part of issue #5)");
 	int ep = epoll_create1(0), fd = eventfd(0, 0);
 	CHECK_OK(add(ep, fd, EPOLLIN | EPOLLET, 0xabc));
 	char path[64], buf[1024], want[64];

@@ -175,7 +175,6 @@ TEST(poll_wakes_on_write)
 
 TEST(fdinfo_count)
 {
-	SANDBOX_SKIP("needs /proc/self/fdinfo (the proc part of issue #5)");
 	int fd = eventfd(0x1234, 0);
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
