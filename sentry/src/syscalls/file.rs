@@ -221,6 +221,9 @@ fn read_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRes
     if !f.readable() {
         return Err(Errno::EBADF);
     }
+    if let Some(s) = crate::net::socket_of(f) {
+        return super::socket::socket_rw(t, f, s, buf, len, false);
+    }
     if f.inode.file_type() == FileType::Directory {
         return Err(Errno::EISDIR);
     }
@@ -265,6 +268,9 @@ fn read_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRes
 fn write_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysResult {
     if !f.writable() {
         return Err(Errno::EBADF);
+    }
+    if let Some(s) = crate::net::socket_of(f) {
+        return super::socket::socket_rw(t, f, s, buf, len, true);
     }
     let len = len.min(MAX_RW) as usize;
     if len == 0 {
@@ -432,6 +438,10 @@ fn vec_io(t: &Task, a: &[u64; 6], write: bool, positional: bool, flags: Option<u
             Some(_) => pos = Some(end),
             None => *f.pos.lock().unwrap_or_else(|e| e.into_inner()) = end,
         }
+    }
+    if let Some(s) = crate::net::socket_of(&f) {
+        // One message over all the buffers.
+        return super::socket::socket_rw_vec(t, &f, s, &iovs, write);
     }
     rw_vec(t, &f, iovs, pos, write)
 }

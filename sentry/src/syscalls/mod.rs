@@ -21,6 +21,7 @@ mod openat2;
 mod poll;
 mod process;
 mod signal;
+pub(crate) mod socket;
 mod splice;
 mod stat;
 mod time;
@@ -85,6 +86,10 @@ mod handlers {
         kill, pause, pidfd_getfd, pidfd_open, pidfd_send_signal, rt_sigaction, rt_sigpending,
         rt_sigprocmask, rt_sigqueueinfo, rt_sigreturn, rt_sigsuspend, rt_sigtimedwait,
         rt_tgsigqueueinfo, sigaltstack, tgkill, tkill,
+    };
+    pub use super::socket::{
+        accept, accept4, bind, connect, getpeername, getsockname, getsockopt, listen, recvfrom,
+        recvmmsg, recvmsg, sendmmsg, sendmsg, sendto, setsockopt, shutdown, socket, socketpair,
     };
     pub use super::splice::{copy_file_range, splice, tee, vmsplice};
     pub use super::stat::{
