@@ -175,6 +175,19 @@ pub struct TaskShared {
     pub nice: AtomicI32,
     /// Notified when a signal is queued for the task (signalfd readiness).
     pub sig_queue: super::waiter::WaitQueue,
+    /// Set while the task sleeps, or is about to, in a host ppoll that
+    /// only a host kick ends (a poll that includes host descriptors);
+    /// `wake` kicks only then.
+    host_waiting: std::sync::atomic::AtomicBool,
+}
+
+/// A task's host wait in progress (see [`TaskShared::host_wait`]).
+pub struct HostWait<'a>(&'a TaskShared);
+
+impl Drop for HostWait<'_> {
+    fn drop(&mut self) {
+        self.0.host_waiting.store(false, Ordering::SeqCst);
+    }
 }
 
 impl TaskShared {
@@ -182,6 +195,7 @@ impl TaskShared {
         Arc::new(TaskShared {
             tid: AtomicI32::new(tid),
             host_tid: AtomicI32::new(0),
+            host_waiting: std::sync::atomic::AtomicBool::new(false),
             blocker: Blocker::default(),
             sig: Mutex::new(TaskSig {
                 mask,
@@ -266,10 +280,27 @@ impl TaskShared {
     }
 
     /// Wakes the task if it sleeps on something (a sentry wait or a host
-    /// poll) so it re-checks what it waits for; no signal involved.
+    /// poll) so it re-checks what it waits for; no signal involved. The
+    /// host kick (a tgkill) is sent only while the task is in a host wait:
+    /// a task asleep on its blocker needs none.
     pub fn wake(&self) {
         self.blocker.notify();
-        platform::hostkick::kick(self.host_tid.load(Ordering::Relaxed));
+        // Pairs with the fence in `host_wait`: either this load sees the
+        // flag, or the waiter's readiness check after setting it sees
+        // the change this wake announces.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.host_waiting.load(Ordering::SeqCst) {
+            platform::hostkick::kick(self.host_tid.load(Ordering::Relaxed));
+        }
+    }
+
+    /// Marks the start of a host wait that `wake` must end with a kick.
+    /// Call it BEFORE the last readiness check of the sentry's files (and
+    /// before registering on them); the wait lasts while the guard lives.
+    pub fn host_wait(&self) -> HostWait<'_> {
+        self.host_waiting.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        HostWait(self)
     }
 
     /// Queues a thread-directed signal; kicks the task if it can take it.

@@ -126,6 +126,8 @@ fn wait(
                 Err(Interrupted::Signal) => return Err(Errno::EINTR),
             }
         }
+        // From here a wake-up must kick the host wait below.
+        let _host_wait = t.shared.host_wait();
         if t.shared.blocker.is_interrupted() {
             return Err(Errno::EINTR);
         }

@@ -68,18 +68,23 @@ fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<us
         })
         .collect();
     loop {
+        // With host descriptors the wait is a host ppoll, which changes to
+        // the sentry's files end with a host kick: ask for kicks and
+        // register before looking at the sentry's files, so that no change
+        // falls between the look and the wait.
+        let _host_wait = (!host.is_empty()).then(|| {
+            let guard = t.shared.host_wait();
+            if let Some(me) = crate::kernel::current_task() {
+                let w: Arc<dyn Waker> = me;
+                for f in files.iter().flatten().flatten() {
+                    f.ops.poll_register(f, &w, ALL_EVENTS);
+                }
+            }
+            guard
+        });
         let mut ready = sentry_ready(fds);
         let expired = deadline.is_some_and(|d| Instant::now() >= d);
         if !host.is_empty() {
-            // Changes to the sentry's files wake this wait with a host kick.
-            if ready == 0 && !expired {
-                if let Some(me) = crate::kernel::current_task() {
-                    let w: Arc<dyn Waker> = me;
-                    for f in files.iter().flatten().flatten() {
-                        f.ops.poll_register(f, &w, ALL_EVENTS);
-                    }
-                }
-            }
             let mut pfds: Vec<PollFd<'_>> = host
                 .iter()
                 .map(|&(i, h)| PollFd::new(h, PollFlags::from_bits_truncate(fds[i].events)))
