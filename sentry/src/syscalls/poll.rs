@@ -145,16 +145,17 @@ fn read_pollfds(t: &Task, addr: u64, n: u64) -> Result<Vec<Pollfd>, Errno> {
     if n as usize > nofile_limit(t) {
         return Err(Errno::EINVAL);
     }
-    (0..n)
-        .map(|i| t.mm().read_obj::<Pollfd>(addr + i * 8))
-        .collect()
+    // One copy for the whole array: a thousand descriptors are common.
+    let mut fds = vec![Pollfd::default(); n as usize];
+    t.mm()
+        .copy_in(addr, bytemuck::cast_slice_mut(fds.as_mut_slice()))?;
+    Ok(fds)
 }
 
+/// Writes the array back whole (fd and events as they were read), in one
+/// copy, as gVisor does; Linux stores only each revents.
 fn write_revents(t: &Task, addr: u64, fds: &[Pollfd]) -> Result<(), Errno> {
-    for (i, p) in fds.iter().enumerate() {
-        t.mm().write_obj(addr + i as u64 * 8 + 6, &p.revents)?;
-    }
-    Ok(())
+    t.mm().copy_out(addr, bytemuck::cast_slice(fds))
 }
 
 pub fn poll(t: &mut Task, a: &[u64; 6]) -> SysResult {
