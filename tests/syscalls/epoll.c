@@ -202,6 +202,82 @@ TEST(pipe_hup_and_err)
 	CHECK(e[0].events & EPOLLHUP);
 }
 
+TEST(et_pipe_partial_read_no_new_event)
+{
+	int p[2];
+	CHECK_OK(pipe(p));
+	int ep = epoll_create1(0);
+	CHECK_OK(add(ep, p[0], EPOLLIN | EPOLLET, 1));
+	struct epoll_event e;
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(write(p[1], "0123456789", 10), 10);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLIN);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	/* Data is left, but reading is no new event. */
+	char buf[16];
+	CHECK_EQ(read(p[0], buf, 3), 3);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(read(p[0], buf, 3), 3);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	/* More data is: exactly one event. */
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLIN);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	/* The writer going is one more: EPOLLHUP with the data left. */
+	close(p[1]);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLIN | EPOLLHUP);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+}
+
+TEST(et_pipe_writer_hears_room_only_when_it_was_full)
+{
+	int p[2];
+	CHECK_OK(pipe2(p, O_NONBLOCK));
+	int ep = epoll_create1(0);
+	CHECK_OK(add(ep, p[1], EPOLLOUT | EPOLLET, 2));
+	struct epoll_event e;
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLOUT);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	/* Writing, and reading from a pipe that was not full: no events. */
+	static char page[4096];
+	CHECK_EQ(write(p[1], page, 100), 100);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(read(p[0], page, 50), 50);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(read(p[0], page, 50), 50);
+	/* Fill it in whole pages, then free one: one event. */
+	int pages = 0;
+	while (write(p[1], page, sizeof page) == (ssize_t)sizeof page)
+		pages++;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(pages > 0);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(read(p[0], page, sizeof page), (ssize_t)sizeof page);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLOUT);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+}
+
+TEST(lt_pipe_partial_read_still_ready)
+{
+	int p[2];
+	CHECK_OK(pipe(p));
+	int ep = epoll_create1(0);
+	CHECK_OK(add(ep, p[0], EPOLLIN, 1));
+	CHECK_EQ(write(p[1], "abcdef", 6), 6);
+	char buf[4];
+	CHECK_EQ(read(p[0], buf, 2), 2);
+	struct epoll_event e;
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLIN);
+	CHECK_EQ(read(p[0], buf, 4), 4);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+}
+
 TEST(pipe_writer_sees_err_when_reader_gone)
 {
 	int p[2];
