@@ -447,6 +447,13 @@ pub enum RestartBlock {
         rem: u64,
         relative: bool,
     },
+    /// poll(2) interrupted by a signal that ran no handler: resumes with
+    /// the same array and the same end time.
+    Poll {
+        fds: u64,
+        nfds: u64,
+        deadline: Option<std::time::Instant>,
+    },
 }
 
 impl Task {

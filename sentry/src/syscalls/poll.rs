@@ -159,12 +159,38 @@ fn write_revents(t: &Task, addr: u64, fds: &[Pollfd]) -> Result<(), Errno> {
 }
 
 pub fn poll(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    let mut fds = read_pollfds(t, a[0], a[1])?;
     let ms = a[2] as i32;
-    let timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
-    let n = do_poll(t, &mut fds, timeout)?;
-    write_revents(t, a[0], &fds)?;
-    Ok(n as u64)
+    let deadline = (ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64));
+    restart_poll(t, a[0], a[1], deadline)
+}
+
+/// poll until `deadline`. Interrupted by a signal, it returns
+/// ERESTART_RESTARTBLOCK as Linux does: EINTR if a handler runs (even an
+/// SA_RESTART one), otherwise restart_syscall resumes it with the same end
+/// time, not a fresh timeout.
+pub(super) fn restart_poll(
+    t: &mut Task,
+    addr: u64,
+    nfds: u64,
+    deadline: Option<Instant>,
+) -> SysResult {
+    let mut fds = read_pollfds(t, addr, nfds)?;
+    let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+    match do_poll(t, &mut fds, timeout) {
+        Ok(n) => {
+            write_revents(t, addr, &fds)?;
+            Ok(n as u64)
+        }
+        Err(e) if e == Errno::ERESTARTNOHAND => {
+            t.restart_block = Some(crate::kernel::RestartBlock::Poll {
+                fds: addr,
+                nfds,
+                deadline,
+            });
+            Err(Errno::ERESTART_RESTARTBLOCK)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn read_timeout(t: &Task, addr: u64) -> Result<Option<Duration>, Errno> {
