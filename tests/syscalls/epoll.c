@@ -471,3 +471,44 @@ TEST(fdinfo_lines)
 	snprintf(want, sizeof want, "tfd: %8d events: %8x data: %16x", fd, EPOLLIN | EPOLLET | EPOLLERR | EPOLLHUP, 0xabc);
 	CHECK(strstr(buf, want) != NULL);
 }
+
+static int excl_ep[3];
+
+static void *excl_waiter(void *arg)
+{
+	long i = (long)arg;
+	struct epoll_event e;
+	return (void *)(long)epoll_wait(excl_ep[i], &e, 1, 400);
+}
+
+static int woken_of_three(unsigned extra)
+{
+	int fd = eventfd(0, 0);
+	for (int i = 0; i < 3; i++) {
+		excl_ep[i] = epoll_create1(0);
+		struct epoll_event e = {.events = EPOLLIN | extra};
+		if (epoll_ctl(excl_ep[i], EPOLL_CTL_ADD, fd, &e) != 0)
+			return -1;
+	}
+	pthread_t th[3];
+	for (long i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, excl_waiter, (void *)i);
+	usleep(100000); /* all three asleep in epoll_wait */
+	bump(fd);
+	int woken = 0;
+	for (int i = 0; i < 3; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		woken += (long)r == 1;
+	}
+	return woken;
+}
+
+TEST(exclusive_wakes_one_waiter)
+{
+	/* Three epolls watch one eventfd with EPOLLEXCLUSIVE, each with a
+	 * task asleep in epoll_wait: one event wakes one of them. */
+	CHECK_EQ(woken_of_three(EPOLLEXCLUSIVE), 1);
+	/* Without the flag, all three hear it. */
+	CHECK_EQ(woken_of_three(0), 3);
+}

@@ -24,6 +24,20 @@ pub trait Waker: Send + Sync {
     /// `events` are the poll bits (POLLIN, POLLOUT, POLLHUP, …) that may
     /// have changed; `ALL_EVENTS` when the notifier does not say.
     fn wake(&self, events: u32);
+
+    /// Whether this waker is exclusive (an EPOLLEXCLUSIVE epoll item): a
+    /// notification stops at the first exclusive waker whose `wake`
+    /// reports that it woke a sleeper, as Linux's exclusive wait entries.
+    fn exclusive(&self) -> bool {
+        false
+    }
+
+    /// `wake` for an exclusive waker; true if it woke someone (which ends
+    /// the notification's round of exclusive wakers).
+    fn wake_exclusive(&self, events: u32) -> bool {
+        self.wake(events);
+        true
+    }
 }
 
 impl Waker for TaskShared {
@@ -90,8 +104,15 @@ impl WaitQueue {
                 .filter_map(|x| x.waker.upgrade())
                 .collect()
         };
+        // Every non-exclusive waker hears it; exclusive ones in the order
+        // they came, until one wakes a sleeper.
+        let mut exclusive_done = false;
         for w in live {
-            w.wake(events);
+            if !w.exclusive() {
+                w.wake(events);
+            } else if !exclusive_done {
+                exclusive_done = w.wake_exclusive(events);
+            }
         }
     }
 

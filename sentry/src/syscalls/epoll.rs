@@ -105,6 +105,7 @@ fn wait(
     deadline: Option<Instant>,
 ) -> Result<Vec<EpollEvent>, Errno> {
     let me = crate::kernel::current_task().ok_or(Errno::EINTR)?;
+    let _waiting = ep.waiting();
     loop {
         let ev = ep.harvest(max);
         if !ev.is_empty() {
