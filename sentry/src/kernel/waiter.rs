@@ -162,6 +162,40 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    /// An exclusive waker that says whether it "had a sleeper".
+    struct Excl(AtomicU32, bool);
+
+    impl Waker for Excl {
+        fn wake(&self, _events: u32) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn exclusive(&self) -> bool {
+            true
+        }
+        fn wake_exclusive(&self, events: u32) -> bool {
+            self.wake(events);
+            self.1
+        }
+    }
+
+    #[test]
+    fn exclusive_wakers_stop_at_the_first_that_woke_someone() {
+        let q = WaitQueue::default();
+        let idle = Arc::new(Excl(AtomicU32::new(0), false));
+        let busy = Arc::new(Excl(AtomicU32::new(0), true));
+        let last = Arc::new(Excl(AtomicU32::new(0), true));
+        let plain = Arc::new(Counter::default());
+        let ws: [Arc<dyn Waker>; 4] = [idle.clone(), busy.clone(), last.clone(), plain.clone()];
+        for w in &ws {
+            q.add(w, 0x1);
+        }
+        q.notify(0x1);
+        assert_eq!(idle.0.load(Ordering::SeqCst), 1);
+        assert_eq!(busy.0.load(Ordering::SeqCst), 1);
+        assert_eq!(last.0.load(Ordering::SeqCst), 0);
+        assert_eq!(plain.0.load(Ordering::SeqCst), 0x1);
+    }
+
     #[test]
     fn adding_twice_widens_the_mask() {
         let q = WaitQueue::default();

@@ -15,6 +15,12 @@
 //! - futex ping-pong between two threads (`tests/bench/futex_pingpong.c`),
 //!   whose target is a multiple of the ptrace floor measured for getppid;
 //! - signal delivery round trip to oneself (`tests/bench/signal_roundtrip.c`);
+//! - waits (issue #5): epoll_wait ping-pong through eventfds
+//!   (`tests/bench/epoll_pingpong.c`), the one-way epoll_wait wake-up
+//!   latency (`tests/bench/epoll_wakeup.c`, also with everything on CPU 0),
+//!   poll() over 1,000 pipes (`tests/bench/poll_pipes.c`), and the CPU time
+//!   1,000 threads idle in epoll_wait cost the whole sandbox over 5 s
+//!   (`tests/bench/idle_epoll.c`, sampled from the host's /proc);
 //! - file I/O (issue #4, `tests/bench/fileio.c`): sequential 1 MiB writes
 //!   and reads of a 1 GiB file and 4 KiB random reads, on tmpfs (natively
 //!   the host's /dev/shm, in the sandbox its /tmp: the overlay's tmpfs
