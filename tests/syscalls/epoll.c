@@ -202,6 +202,82 @@ TEST(pipe_hup_and_err)
 	CHECK(e[0].events & EPOLLHUP);
 }
 
+TEST(et_pipe_partial_read_no_new_event)
+{
+	int p[2];
+	CHECK_OK(pipe(p));
+	int ep = epoll_create1(0);
+	CHECK_OK(add(ep, p[0], EPOLLIN | EPOLLET, 1));
+	struct epoll_event e;
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(write(p[1], "0123456789", 10), 10);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLIN);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	/* Data is left, but reading is no new event. */
+	char buf[16];
+	CHECK_EQ(read(p[0], buf, 3), 3);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(read(p[0], buf, 3), 3);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	/* More data is: exactly one event. */
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLIN);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	/* The writer going is one more: EPOLLHUP with the data left. */
+	close(p[1]);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLIN | EPOLLHUP);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+}
+
+TEST(et_pipe_writer_hears_room_only_when_it_was_full)
+{
+	int p[2];
+	CHECK_OK(pipe2(p, O_NONBLOCK));
+	int ep = epoll_create1(0);
+	CHECK_OK(add(ep, p[1], EPOLLOUT | EPOLLET, 2));
+	struct epoll_event e;
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLOUT);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	/* Writing, and reading from a pipe that was not full: no events. */
+	static char page[4096];
+	CHECK_EQ(write(p[1], page, 100), 100);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(read(p[0], page, 50), 50);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(read(p[0], page, 50), 50);
+	/* Fill it in whole pages, then free one: one event. */
+	int pages = 0;
+	while (write(p[1], page, sizeof page) == (ssize_t)sizeof page)
+		pages++;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(pages > 0);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+	CHECK_EQ(read(p[0], page, sizeof page), (ssize_t)sizeof page);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLOUT);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+}
+
+TEST(lt_pipe_partial_read_still_ready)
+{
+	int p[2];
+	CHECK_OK(pipe(p));
+	int ep = epoll_create1(0);
+	CHECK_OK(add(ep, p[0], EPOLLIN, 1));
+	CHECK_EQ(write(p[1], "abcdef", 6), 6);
+	char buf[4];
+	CHECK_EQ(read(p[0], buf, 2), 2);
+	struct epoll_event e;
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 1);
+	CHECK_EQ(e.events, EPOLLIN);
+	CHECK_EQ(read(p[0], buf, 4), 4);
+	CHECK_EQ(epoll_wait(ep, &e, 1, 0), 0);
+}
+
 TEST(pipe_writer_sees_err_when_reader_gone)
 {
 	int p[2];
@@ -393,4 +469,45 @@ TEST(fdinfo_lines)
 	buf[n] = 0;
 	snprintf(want, sizeof want, "tfd: %8d events: %8x data: %16x", fd, EPOLLIN | EPOLLET | EPOLLERR | EPOLLHUP, 0xabc);
 	CHECK(strstr(buf, want) != NULL);
+}
+
+static int excl_ep[3];
+
+static void *excl_waiter(void *arg)
+{
+	long i = (long)arg;
+	struct epoll_event e;
+	return (void *)(long)epoll_wait(excl_ep[i], &e, 1, 400);
+}
+
+static int woken_of_three(unsigned extra)
+{
+	int fd = eventfd(0, 0);
+	for (int i = 0; i < 3; i++) {
+		excl_ep[i] = epoll_create1(0);
+		struct epoll_event e = {.events = EPOLLIN | extra};
+		if (epoll_ctl(excl_ep[i], EPOLL_CTL_ADD, fd, &e) != 0)
+			return -1;
+	}
+	pthread_t th[3];
+	for (long i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, excl_waiter, (void *)i);
+	usleep(100000); /* all three asleep in epoll_wait */
+	bump(fd);
+	int woken = 0;
+	for (int i = 0; i < 3; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		woken += (long)r == 1;
+	}
+	return woken;
+}
+
+TEST(exclusive_wakes_one_waiter)
+{
+	/* Three epolls watch one eventfd with EPOLLEXCLUSIVE, each with a
+	 * task asleep in epoll_wait: one event wakes one of them. */
+	CHECK_EQ(woken_of_three(EPOLLEXCLUSIVE), 1);
+	/* Without the flag, all three hear it. */
+	CHECK_EQ(woken_of_three(0), 3);
 }

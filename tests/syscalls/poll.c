@@ -222,3 +222,54 @@ TEST(poll_eintr_with_handler)
 	CHECK_EQ(got, 1);
 	signal(SIGALRM, SIG_DFL);
 }
+
+TEST(poll_eintr_even_with_sa_restart)
+{
+	/* poll is never restarted after a handler (signal(7)). */
+	struct sigaction sa = {.sa_handler = on_sig, .sa_flags = SA_RESTART};
+	sigaction(SIGALRM, &sa, NULL);
+	got = 0;
+	struct itimerval it = {{0, 0}, {0, 30000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	int p[2];
+	CHECK_OK(pipe(p));
+	struct pollfd f = {p[0], POLLIN, 0};
+	CHECK_ERRNO(poll(&f, 1, 5000), EINTR);
+	CHECK_EQ(got, 1);
+	signal(SIGALRM, SIG_DFL);
+}
+
+static long ms_since(const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000;
+}
+
+TEST(poll_resumed_after_stop_keeps_its_end_time)
+{
+	/* A stop (no handler) interrupts poll; after SIGCONT it resumes
+	 * through restart_syscall with the time left, not the full timeout. */
+	int p[2];
+	CHECK_OK(pipe(p));
+	pid_t pid = h_fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct pollfd f = {p[0], POLLIN, 0};
+		struct timespec a;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		int r = poll(&f, 1, 700);
+		long ms = ms_since(&a);
+		_exit(r != 0 ? 2 : ms < 650 ? 3 : ms >= 1100 ? 4 : 0);
+	}
+	usleep(100000);
+	CHECK_OK(kill(pid, SIGSTOP));
+	int st;
+	CHECK_EQ(h_waitpid_timeout(pid, &st, WUNTRACED, 5000), pid);
+	CHECK(WIFSTOPPED(st));
+	usleep(450000);
+	CHECK_OK(kill(pid, SIGCONT));
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 0);
+}

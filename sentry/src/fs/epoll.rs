@@ -62,18 +62,35 @@ impl Item {
 
 impl Waker for Item {
     fn wake(&self, events: u32) {
+        self.wake_exclusive(events);
+    }
+
+    fn exclusive(&self) -> bool {
+        self.lock().events & EPOLLEXCLUSIVE != 0
+    }
+
+    /// Queues the item; for an exclusive one, true if a task sleeps in
+    /// epoll_wait on the instance and the events are among the item's
+    /// EPOLLIN/EPOLLOUT (Linux's ep_poll_callback).
+    fn wake_exclusive(&self, events: u32) -> bool {
         let Some(ep) = self.epoll.upgrade() else {
-            return;
+            return false;
         };
-        {
+        let mine = {
             let s = self.lock();
             if s.disabled || s.removed || events & (s.events | ALWAYS) == 0 {
-                return;
+                return false;
             }
-        }
+            s.events
+        };
         if let Some(me) = self.me.upgrade() {
             ep.enqueue(&me);
         }
+        let inout = events & (EPOLLIN | EPOLLOUT);
+        ep.waiters.load(std::sync::atomic::Ordering::SeqCst) > 0
+            && (inout == 0
+                || inout == EPOLLIN && mine & EPOLLIN != 0
+                || inout == EPOLLOUT && mine & EPOLLOUT != 0)
     }
 }
 
@@ -87,6 +104,20 @@ pub struct Epoll {
     inner: Mutex<Inner>,
     /// Tasks in epoll_wait and epolls watching this one.
     pub queue: WaitQueue,
+    /// Tasks in epoll_wait on this instance now (EPOLLEXCLUSIVE wakes
+    /// stop at an instance that has some).
+    pub waiters: std::sync::atomic::AtomicUsize,
+}
+
+/// A task counted in [`Epoll::waiters`] while it lives.
+pub struct Waiting<'a>(&'a Epoll);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0
+            .waiters
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// The file of a new epoll instance.
@@ -94,6 +125,7 @@ pub fn new_epoll(owner: Owner, flags: u32) -> Arc<File> {
     let ep = Arc::new(Epoll {
         inner: Mutex::new(Inner::default()),
         queue: WaitQueue::default(),
+        waiters: Default::default(),
     });
     super::anon::new_file(Box::new(EpollFile { ep }), owner, O_RDWR | flags)
 }
@@ -137,6 +169,14 @@ pub fn host_readiness(fd: BorrowedFd<'_>, events: u32) -> u32 {
 impl Epoll {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts the caller among the instance's sleepers until the guard
+    /// goes.
+    pub fn waiting(&self) -> Waiting<'_> {
+        self.waiters
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Waiting(self)
     }
 
     fn enqueue(&self, item: &Arc<Item>) {

@@ -43,6 +43,11 @@ pub const POLLOUT: i16 = 0x004;
 pub const POLLERR: i16 = 0x008;
 pub const POLLHUP: i16 = 0x010;
 
+/// What the pipe's wait queue hears (Linux's keys for pipe wake-ups): data
+/// arrived, room was made. Opens, closes and resizes notify everything.
+const DATA_EVENTS: u32 = 0x001 | 0x040; // POLLIN | POLLRDNORM
+const ROOM_EVENTS: u32 = 0x004 | 0x100; // POLLOUT | POLLWRNORM
+
 #[derive(Default)]
 struct State {
     buf: VecDeque<u8>,
@@ -216,9 +221,12 @@ impl Pipe {
     pub fn take(&self, n: usize) -> Vec<u8> {
         let mut s = self.lock();
         let mut v = vec![0u8; n.min(s.buf.len())];
+        let was_full = s.room() < PIPE_BUF;
         let got = s.pop(&mut v);
         v.truncate(got);
-        self.queue.notify_all();
+        if was_full {
+            self.queue.notify(ROOM_EVENTS);
+        }
         drop(s);
         self.notify_async(false);
         v
@@ -241,14 +249,14 @@ impl Pipe {
                 packet: false,
             }),
         }
-        self.queue.notify_all();
+        self.queue.notify(DATA_EVENTS);
     }
 
     /// Appends `data` (the caller made sure there was room).
     pub fn push(&self, data: &[u8]) {
         let mut s = self.lock();
         s.push(data, false);
-        self.queue.notify_all();
+        self.queue.notify(DATA_EVENTS);
         drop(s);
         self.notify_async(true);
     }
@@ -504,8 +512,13 @@ impl FileOps for PipeEnd {
             {
                 let mut s = self.pipe.lock();
                 if !s.buf.is_empty() {
+                    // Writers (and EPOLLOUT items) hear of room only when
+                    // the pipe was not writable: Linux's "was full".
+                    let was_full = s.room() < PIPE_BUF;
                     let n = s.pop(buf);
-                    self.pipe.queue.notify_all();
+                    if was_full {
+                        self.pipe.queue.notify(ROOM_EVENTS);
+                    }
                     drop(s);
                     self.pipe.notify_async(false);
                     return Ok(n);
@@ -564,7 +577,9 @@ impl FileOps for PipeEnd {
                     }
                 }
                 if wrote {
-                    self.pipe.queue.notify_all();
+                    // Every write is news to readers, as in Linux for a
+                    // polled pipe: an EPOLLET item reports again.
+                    self.pipe.queue.notify(DATA_EVENTS);
                     drop(s);
                     self.pipe.notify_async(true);
                 }

@@ -182,6 +182,10 @@ pub struct TaskShared {
     view: Mutex<Option<TaskView>>,
     /// /proc/PID/oom_score_adj.
     pub oom_score_adj: AtomicI32,
+    /// Set while the task sleeps, or is about to, in a host ppoll that
+    /// only a host kick ends (a poll that includes host descriptors);
+    /// `wake` kicks only then.
+    host_waiting: std::sync::atomic::AtomicBool,
 }
 
 /// A task's own state as other tasks (/proc) see it.
@@ -194,11 +198,21 @@ pub struct TaskView {
     pub creds: Creds,
 }
 
+/// A task's host wait in progress (see [`TaskShared::host_wait`]).
+pub struct HostWait<'a>(&'a TaskShared);
+
+impl Drop for HostWait<'_> {
+    fn drop(&mut self) {
+        self.0.host_waiting.store(false, Ordering::SeqCst);
+    }
+}
+
 impl TaskShared {
     pub(crate) fn new(tid: i32, mask: u64) -> Arc<TaskShared> {
         Arc::new(TaskShared {
             tid: AtomicI32::new(tid),
             host_tid: AtomicI32::new(0),
+            host_waiting: std::sync::atomic::AtomicBool::new(false),
             blocker: Blocker::default(),
             sig: Mutex::new(TaskSig {
                 mask,
@@ -292,10 +306,27 @@ impl TaskShared {
     }
 
     /// Wakes the task if it sleeps on something (a sentry wait or a host
-    /// poll) so it re-checks what it waits for; no signal involved.
+    /// poll) so it re-checks what it waits for; no signal involved. The
+    /// host kick (a tgkill) is sent only while the task is in a host wait:
+    /// a task asleep on its blocker needs none.
     pub fn wake(&self) {
         self.blocker.notify();
-        platform::hostkick::kick(self.host_tid.load(Ordering::Relaxed));
+        // Pairs with the fence in `host_wait`: either this load sees the
+        // flag, or the waiter's readiness check after setting it sees
+        // the change this wake announces.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.host_waiting.load(Ordering::SeqCst) {
+            platform::hostkick::kick(self.host_tid.load(Ordering::Relaxed));
+        }
+    }
+
+    /// Marks the start of a host wait that `wake` must end with a kick.
+    /// Call it BEFORE the last readiness check of the sentry's files (and
+    /// before registering on them); the wait lasts while the guard lives.
+    pub fn host_wait(&self) -> HostWait<'_> {
+        self.host_waiting.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        HostWait(self)
     }
 
     /// Queues a thread-directed signal; kicks the task if it can take it.
@@ -441,6 +472,13 @@ pub enum RestartBlock {
         deadline: std::time::Instant,
         rem: u64,
         relative: bool,
+    },
+    /// poll(2) interrupted by a signal that ran no handler: resumes with
+    /// the same array and the same end time.
+    Poll {
+        fds: u64,
+        nfds: u64,
+        deadline: Option<std::time::Instant>,
     },
 }
 

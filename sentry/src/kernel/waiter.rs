@@ -24,6 +24,20 @@ pub trait Waker: Send + Sync {
     /// `events` are the poll bits (POLLIN, POLLOUT, POLLHUP, …) that may
     /// have changed; `ALL_EVENTS` when the notifier does not say.
     fn wake(&self, events: u32);
+
+    /// Whether this waker is exclusive (an EPOLLEXCLUSIVE epoll item): a
+    /// notification stops at the first exclusive waker whose `wake`
+    /// reports that it woke a sleeper, as Linux's exclusive wait entries.
+    fn exclusive(&self) -> bool {
+        false
+    }
+
+    /// `wake` for an exclusive waker; true if it woke someone (which ends
+    /// the notification's round of exclusive wakers).
+    fn wake_exclusive(&self, events: u32) -> bool {
+        self.wake(events);
+        true
+    }
 }
 
 impl Waker for TaskShared {
@@ -90,8 +104,15 @@ impl WaitQueue {
                 .filter_map(|x| x.waker.upgrade())
                 .collect()
         };
+        // Every non-exclusive waker hears it; exclusive ones in the order
+        // they came, until one wakes a sleeper.
+        let mut exclusive_done = false;
         for w in live {
-            w.wake(events);
+            if !w.exclusive() {
+                w.wake(events);
+            } else if !exclusive_done {
+                exclusive_done = w.wake_exclusive(events);
+            }
         }
     }
 
@@ -139,6 +160,40 @@ mod tests {
         assert_eq!(b.0.load(Ordering::SeqCst), 0x5);
         drop((wb, b));
         assert!(q.is_empty());
+    }
+
+    /// An exclusive waker that says whether it "had a sleeper".
+    struct Excl(AtomicU32, bool);
+
+    impl Waker for Excl {
+        fn wake(&self, _events: u32) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn exclusive(&self) -> bool {
+            true
+        }
+        fn wake_exclusive(&self, events: u32) -> bool {
+            self.wake(events);
+            self.1
+        }
+    }
+
+    #[test]
+    fn exclusive_wakers_stop_at_the_first_that_woke_someone() {
+        let q = WaitQueue::default();
+        let idle = Arc::new(Excl(AtomicU32::new(0), false));
+        let busy = Arc::new(Excl(AtomicU32::new(0), true));
+        let last = Arc::new(Excl(AtomicU32::new(0), true));
+        let plain = Arc::new(Counter::default());
+        let ws: [Arc<dyn Waker>; 4] = [idle.clone(), busy.clone(), last.clone(), plain.clone()];
+        for w in &ws {
+            q.add(w, 0x1);
+        }
+        q.notify(0x1);
+        assert_eq!(idle.0.load(Ordering::SeqCst), 1);
+        assert_eq!(busy.0.load(Ordering::SeqCst), 1);
+        assert_eq!(last.0.load(Ordering::SeqCst), 0);
+        assert_eq!(plain.0.load(Ordering::SeqCst), 0x1);
     }
 
     #[test]

@@ -105,6 +105,7 @@ fn wait(
     deadline: Option<Instant>,
 ) -> Result<Vec<EpollEvent>, Errno> {
     let me = crate::kernel::current_task().ok_or(Errno::EINTR)?;
+    let _waiting = ep.waiting();
     loop {
         let ev = ep.harvest(max);
         if !ev.is_empty() {
@@ -126,6 +127,8 @@ fn wait(
                 Err(Interrupted::Signal) => return Err(Errno::EINTR),
             }
         }
+        // From here a wake-up must kick the host wait below.
+        let _host_wait = t.shared.host_wait();
         if t.shared.blocker.is_interrupted() {
             return Err(Errno::EINTR);
         }

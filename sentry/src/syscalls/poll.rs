@@ -68,18 +68,23 @@ fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<us
         })
         .collect();
     loop {
+        // With host descriptors the wait is a host ppoll, which changes to
+        // the sentry's files end with a host kick: ask for kicks and
+        // register before looking at the sentry's files, so that no change
+        // falls between the look and the wait.
+        let _host_wait = (!host.is_empty()).then(|| {
+            let guard = t.shared.host_wait();
+            if let Some(me) = crate::kernel::current_task() {
+                let w: Arc<dyn Waker> = me;
+                for f in files.iter().flatten().flatten() {
+                    f.ops.poll_register(f, &w, ALL_EVENTS);
+                }
+            }
+            guard
+        });
         let mut ready = sentry_ready(fds);
         let expired = deadline.is_some_and(|d| Instant::now() >= d);
         if !host.is_empty() {
-            // Changes to the sentry's files wake this wait with a host kick.
-            if ready == 0 && !expired {
-                if let Some(me) = crate::kernel::current_task() {
-                    let w: Arc<dyn Waker> = me;
-                    for f in files.iter().flatten().flatten() {
-                        f.ops.poll_register(f, &w, ALL_EVENTS);
-                    }
-                }
-            }
             let mut pfds: Vec<PollFd<'_>> = host
                 .iter()
                 .map(|&(i, h)| PollFd::new(h, PollFlags::from_bits_truncate(fds[i].events)))
@@ -140,25 +145,52 @@ fn read_pollfds(t: &Task, addr: u64, n: u64) -> Result<Vec<Pollfd>, Errno> {
     if n as usize > nofile_limit(t) {
         return Err(Errno::EINVAL);
     }
-    (0..n)
-        .map(|i| t.mm().read_obj::<Pollfd>(addr + i * 8))
-        .collect()
+    // One copy for the whole array: a thousand descriptors are common.
+    let mut fds = vec![Pollfd::default(); n as usize];
+    t.mm()
+        .copy_in(addr, bytemuck::cast_slice_mut(fds.as_mut_slice()))?;
+    Ok(fds)
 }
 
+/// Writes the array back whole (fd and events as they were read), in one
+/// copy, as gVisor does; Linux stores only each revents.
 fn write_revents(t: &Task, addr: u64, fds: &[Pollfd]) -> Result<(), Errno> {
-    for (i, p) in fds.iter().enumerate() {
-        t.mm().write_obj(addr + i as u64 * 8 + 6, &p.revents)?;
-    }
-    Ok(())
+    t.mm().copy_out(addr, bytemuck::cast_slice(fds))
 }
 
 pub fn poll(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    let mut fds = read_pollfds(t, a[0], a[1])?;
     let ms = a[2] as i32;
-    let timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
-    let n = do_poll(t, &mut fds, timeout)?;
-    write_revents(t, a[0], &fds)?;
-    Ok(n as u64)
+    let deadline = (ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64));
+    restart_poll(t, a[0], a[1], deadline)
+}
+
+/// poll until `deadline`. Interrupted by a signal, it returns
+/// ERESTART_RESTARTBLOCK as Linux does: EINTR if a handler runs (even an
+/// SA_RESTART one), otherwise restart_syscall resumes it with the same end
+/// time, not a fresh timeout.
+pub(super) fn restart_poll(
+    t: &mut Task,
+    addr: u64,
+    nfds: u64,
+    deadline: Option<Instant>,
+) -> SysResult {
+    let mut fds = read_pollfds(t, addr, nfds)?;
+    let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+    match do_poll(t, &mut fds, timeout) {
+        Ok(n) => {
+            write_revents(t, addr, &fds)?;
+            Ok(n as u64)
+        }
+        Err(e) if e == Errno::ERESTARTNOHAND => {
+            t.restart_block = Some(crate::kernel::RestartBlock::Poll {
+                fds: addr,
+                nfds,
+                deadline,
+            });
+            Err(Errno::ERESTART_RESTARTBLOCK)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn read_timeout(t: &Task, addr: u64) -> Result<Option<Duration>, Errno> {

@@ -312,6 +312,11 @@ pub fn restart_syscall(t: &mut Task, _a: &[u64; 6]) -> SysResult {
             rem,
             relative,
         }) => sleep(t, deadline, rem, relative),
+        Some(RestartBlock::Poll {
+            fds,
+            nfds,
+            deadline,
+        }) => super::poll::restart_poll(t, fds, nfds, deadline),
         None => Err(Errno::EINTR),
     }
 }

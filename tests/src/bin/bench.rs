@@ -15,6 +15,12 @@
 //! - futex ping-pong between two threads (`tests/bench/futex_pingpong.c`),
 //!   whose target is a multiple of the ptrace floor measured for getppid;
 //! - signal delivery round trip to oneself (`tests/bench/signal_roundtrip.c`);
+//! - waits (issue #5): epoll_wait ping-pong through eventfds
+//!   (`tests/bench/epoll_pingpong.c`), the one-way epoll_wait wake-up
+//!   latency (`tests/bench/epoll_wakeup.c`, also with everything on CPU 0),
+//!   poll() over 1,000 pipes (`tests/bench/poll_pipes.c`), and the CPU time
+//!   1,000 threads idle in epoll_wait cost the whole sandbox over 5 s
+//!   (`tests/bench/idle_epoll.c`, sampled from the host's /proc);
 //! - file I/O (issue #4, `tests/bench/fileio.c`): sequential 1 MiB writes
 //!   and reads of a 1 GiB file and 4 KiB random reads, on tmpfs (natively
 //!   the host's /dev/shm, in the sandbox its /tmp: the overlay's tmpfs
@@ -45,11 +51,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rvisor_tests::{find_runsc, run_with_timeout, runsc_do_with, workspace_dir, TempDir};
 
-const USAGE: &str = "usage: bench [--runsc PATH] [--quick] [--markdown]
+const USAGE: &str = "usage: bench [--runsc PATH] [--quick] [--markdown] [--only GROUPS]
 
   --runsc PATH  runsc binary (default: $RUNSC, else <workspace>/target/release/runsc)
   --quick       few iterations (a smoke run of a few seconds; figures are rough)
-  --markdown    print the table as Markdown";
+  --markdown    print the table as Markdown
+  --only GROUPS run only these comma-separated groups: start, syscalls (the
+                ptrace floor other targets use), read, fork, futex, epoll,
+                signal, files";
 
 const BUSYBOX: &str = "/bin/busybox";
 /// The platform every sandbox run uses: the floor row is a ptrace floor.
@@ -226,7 +235,13 @@ impl Row {
             Err(_) => "error".into(),
         };
         let ratio = self.ratio();
-        let ok = match (ratio, &self.sandbox) {
+        // A target on the sandbox figure alone needs no ratio (the native
+        // figure may be zero: idle CPU time).
+        let alone = match (&self.native, self.target) {
+            (Ok(_), Target::SandboxAtMost(..)) => Some(f64::NAN),
+            _ => None,
+        };
+        let ok = match (ratio.or(alone), &self.sandbox) {
             (Some(r), Ok(s)) => match self.target.met(*s, r) {
                 Some(true) => "yes",
                 Some(false) => "NO",
@@ -240,7 +255,12 @@ impl Row {
             self.name.clone(),
             fig(&self.native),
             fig(&self.sandbox),
-            ratio.map_or("error".into(), |r| format!("{r:.2}×")),
+            match (ratio, alone) {
+                (Some(r), _) => format!("{r:.2}×"),
+                // Zero native: no ratio, and none needed.
+                (None, Some(_)) => "—".into(),
+                (None, None) => "error".into(),
+            },
             self.target.describe(),
             ok.into(),
         ]
@@ -338,7 +358,7 @@ fn extra_flags(name: &str) -> &'static [&'static str] {
     match name {
         // No libc and no startup code: exec's cost, not glibc's start.
         "true_static" => &["-nostdlib"],
-        "futex_pingpong" | "epoll_pingpong" => &["-pthread"],
+        "futex_pingpong" | "epoll_pingpong" | "epoll_wakeup" | "idle_epoll" => &["-pthread"],
         _ => &[],
     }
 }
@@ -724,6 +744,269 @@ fn epoll_pingpong(runsc: &Path, dir: &Path, p: Params, floor: Option<f64>) -> Ro
             calls: EPOLL_CALLS_PER_ROUND_TRIP,
             floor,
         },
+    }
+}
+
+/// Rounds of the one-way wake-up latency program per run.
+const WAKEUP_ROUNDS: u64 = 2000;
+
+/// One-way epoll_wait wake-up latency through an eventfd
+/// (`tests/bench/epoll_wakeup.c`): median of (B's stamp after epoll_wait
+/// returns − A's stamp before write), against the same-CPU ptrace floor.
+/// Two rows: as the host places the threads (the sandbox pins each task's
+/// sentry thread and stub to one CPU, round robin over both), and with
+/// both sides confined to CPU 0 (`taskset -c 0` before the program, or
+/// before `runsc do`), where no wake-up crosses CPUs.
+fn epoll_wakeup(runsc: &Path, dir: &Path, p: Params, floor: Option<f64>) -> [Row; 2] {
+    let bin = build("epoll_wakeup");
+    let rounds = WAKEUP_ROUNDS.to_string();
+    let figure = |what: &str, cmd: Command| {
+        let out = run(what, cmd)?;
+        let done = field(what, &out, "rounds")?;
+        if done != WAKEUP_ROUNDS as f64 {
+            return Err(format!("{what} reported rounds={done}, asked for {rounds}"));
+        }
+        field(what, &out, "median_us")
+    };
+    let mut sides: [(Samples, Samples); 2] = [
+        (Samples::new(), Samples::new()),
+        (Samples::new(), Samples::new()),
+    ];
+    for (i, (n, s)) in sides.iter_mut().enumerate() {
+        let bin = match &bin {
+            Ok(b) => b,
+            Err(e) => {
+                n.push(Err(e.clone()));
+                s.push(Err(e.clone()));
+                continue;
+            }
+        };
+        let pinned = i == 1;
+        for _ in 0..p.futex_runs {
+            let mut cmd = if pinned {
+                let mut c = Command::new("taskset");
+                c.args(["-c", "0"]).arg(bin);
+                c
+            } else {
+                Command::new(bin)
+            };
+            cmd.arg(&rounds).current_dir(dir);
+            n.push(figure("epoll_wakeup (native)", cmd));
+            let sandbox = runsc_do_with(runsc, PLATFORM, &[bin.as_os_str(), rounds.as_ref()]);
+            let mut cmd = if pinned {
+                let mut c = Command::new("taskset");
+                c.args(["-c", "0"]).arg(sandbox.get_program());
+                c.args(sandbox.get_args());
+                c
+            } else {
+                sandbox
+            };
+            cmd.current_dir(dir);
+            s.push(figure("epoll_wakeup (sandbox)", cmd));
+        }
+    }
+    let runs = median_of(p.futex_runs);
+    let [(n0, s0), (n1, s1)] = sides;
+    let target = Target::FloorMultiple {
+        factor: 3.0,
+        calls: 1,
+        floor,
+    };
+    [
+        Row {
+            name: format!(
+                "epoll_wait wake-up latency via eventfd, one way (µs, median of {WAKEUP_ROUNDS} rounds{runs})"
+            ),
+            native: n0.reduce(median),
+            sandbox: s0.reduce(median),
+            decimals: 3,
+            target,
+        },
+        Row {
+            name: format!(
+                "  same, everything on CPU 0 (taskset -c 0; µs, median of {WAKEUP_ROUNDS} rounds{runs})"
+            ),
+            native: n1.reduce(median),
+            sandbox: s1.reduce(median),
+            decimals: 3,
+            target,
+        },
+    ]
+}
+
+/// Pipes (read ends) in one poll() call.
+const POLL_PIPES: u64 = 1000;
+
+/// poll() over 1,000 pipe read ends of which one is readable
+/// (`tests/bench/poll_pipes.c`).
+fn poll_pipes(runsc: &Path, dir: &Path, p: Params) -> Row {
+    let calls = (p.signals / 10).max(100);
+    let work = Workload {
+        bin: build("poll_pipes"),
+        args: vec![POLL_PIPES.to_string().into(), calls.to_string().into()],
+        native_prefix: &[],
+        count_key: "calls",
+        count: calls,
+        key: "us_per_call",
+    };
+    let (n, s) = work.measure(runsc, dir, p.signal_runs);
+    Row {
+        name: format!(
+            "poll() on {POLL_PIPES} pipes, 1 readable (µs/call, {calls} calls{})",
+            median_of(p.signal_runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 1,
+        target: Target::None,
+    }
+}
+
+/// Idle threads blocked in epoll_wait, and how long their CPU use is
+/// sampled.
+const IDLE_THREADS: u64 = 1000;
+const IDLE_SAMPLE: Duration = Duration::from_secs(5);
+
+/// (utime + stime) in clock ticks of every process in `pids`, from
+/// /proc/PID/stat (which counts all the process's threads); gone
+/// processes count nothing.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the comm, which ends at the last ')': state is the
+    // first, utime the 12th and stime the 13th.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// `root` and every process descending from it (the sandbox: runsc, its
+/// sentry, gofer and stub processes).
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parent = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let ppid = stat
+                .rfind(')')
+                .and_then(|i| stat[i + 1..].split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if let Some(ppid) = ppid {
+                parent.push((pid, ppid));
+            }
+        }
+    }
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i];
+        out.extend(parent.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    out
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; Linux's USER_HZ is 100).
+fn clock_ticks_per_s() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .filter(|t| *t > 0.0)
+        .unwrap_or(100.0)
+}
+
+/// Runs `tests/bench/idle_epoll.c` (via `cmd`), waits until its threads
+/// are all blocked, then returns the CPU time (ms) the process and all its
+/// descendants used over [`IDLE_SAMPLE`].
+fn idle_cpu(what: &str, mut cmd: Command) -> Result<f64, String> {
+    use std::io::BufRead;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("{what}: cannot spawn: {e}"))?;
+    let stdout = child.stdout.take();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        if let Some(out) = stdout {
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+        }
+        let _ = tx.send(line);
+    });
+    let result = (|| {
+        let line = rx
+            .recv_timeout(TIMEOUT)
+            .map_err(|_| format!("{what}: no ready line"))?;
+        if !line.contains("ready") {
+            return Err(format!("{what}: said {line:?}, not ready"));
+        }
+        // The last thread counted itself just before epoll_wait.
+        thread::sleep(Duration::from_millis(500));
+        let pids = descendants(child.id());
+        let before: Vec<Option<u64>> = pids.iter().map(|&p| cpu_ticks(p)).collect();
+        thread::sleep(IDLE_SAMPLE);
+        let mut ticks = 0;
+        for (&pid, b) in pids.iter().zip(before) {
+            if let (Some(b), Some(a)) = (b, cpu_ticks(pid)) {
+                ticks += a.saturating_sub(b);
+            }
+        }
+        Ok(ticks as f64 * 1e3 / clock_ticks_per_s())
+    })();
+    if result.is_err() {
+        let _ = child.kill();
+    }
+    let status = child.wait().map_err(|e| format!("{what}: wait: {e}"))?;
+    let ms = result?;
+    if !status.success() {
+        return Err(format!("{what}: {status}"));
+    }
+    Ok(ms)
+}
+
+/// CPU time used by 1,000 threads blocked in epoll_wait on never-ready
+/// eventfds over 5 s, native vs the whole sandbox (runsc, sentry, gofer
+/// and stub processes, from the host's /proc).
+fn idle_threads(runsc: &Path, dir: &Path) -> Row {
+    let secs = (IDLE_SAMPLE.as_secs() + 3).to_string();
+    let threads = IDLE_THREADS.to_string();
+    let (native, sandbox) = match build("idle_epoll") {
+        Err(e) => (Err(e.clone()), Err(e)),
+        Ok(bin) => {
+            let mut cmd = Command::new(&bin);
+            cmd.args([&threads, &secs]).current_dir(dir);
+            let native = idle_cpu("idle_epoll (native)", cmd);
+            let mut cmd = runsc_do_with(
+                runsc,
+                PLATFORM,
+                &[bin.as_os_str(), threads.as_ref(), secs.as_ref()],
+            );
+            cmd.current_dir(dir);
+            (native, idle_cpu("idle_epoll (sandbox)", cmd))
+        }
+    };
+    Row {
+        name: format!(
+            "{IDLE_THREADS} idle threads in epoll_wait: CPU time over {} s (ms, all processes)",
+            IDLE_SAMPLE.as_secs()
+        ),
+        native,
+        sandbox,
+        decimals: 0,
+        target: Target::SandboxAtMost(30.0, "ms (3 ticks)"),
     }
 }
 
@@ -1322,6 +1605,7 @@ fn main() {
     let mut runsc = None;
     let mut quick = false;
     let mut markdown = false;
+    let mut only: Option<Vec<String>> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -1331,6 +1615,10 @@ fn main() {
             },
             _ if arg.starts_with("--runsc=") => runsc = Some(PathBuf::from(&arg[8..])),
             "--quick" => quick = true,
+            "--only" => match args.next() {
+                Some(g) => only = Some(g.split(',').map(String::from).collect()),
+                None => usage_error("--only needs a value"),
+            },
             "--markdown" => markdown = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -1362,35 +1650,60 @@ fn main() {
         None => eprintln!("bench: cannot read /proc/stat to check that the host is idle"),
     }
     let dir = TempDir::new("rvisor-bench");
+    let want = |group: &str| only.as_ref().is_none_or(|o| o.iter().any(|g| g == group));
     let mut rows = Vec::new();
-    eprintln!("bench: start-to-exit ...");
-    rows.push(start_to_exit(&runsc, dir.path(), p));
-    eprintln!("bench: getppid and ptrace floor ...");
-    let [getppid, vs_floor] = syscalls(&runsc, dir.path(), p);
-    // The futex row's target is a multiple of this same floor.
-    let floor = vs_floor.native.as_ref().ok().copied();
-    rows.extend([getppid, vs_floor]);
-    eprintln!("bench: read {} MiB file ...", p.file_mib);
-    rows.push(read_file(&runsc, dir.path(), p));
-    eprintln!("bench: fork+exit+wait ...");
-    rows.push(fork_wait(&runsc, dir.path(), p));
-    eprintln!("bench: fork+exec+wait ...");
-    rows.push(fork_exec(&runsc, dir.path(), p));
-    eprintln!("bench: futex ping-pong ...");
-    rows.push(futex_pingpong(&runsc, dir.path(), p, floor));
-    rows.push(epoll_pingpong(&runsc, dir.path(), p, floor));
-    eprintln!("bench: signal round trip ...");
-    rows.push(signal_roundtrip(&runsc, dir.path(), p));
-    eprintln!("bench: tmpfs file I/O, {} MiB ...", p.big_file_mib);
-    rows.extend(tmpfs_io(&runsc, dir.path(), p));
-    eprintln!("bench: gofer file I/O, {} MiB ...", p.big_file_mib);
-    rows.extend(gofer_io(&runsc, dir.path(), p));
-    eprintln!("bench: rw bind mount file I/O ...");
-    rows.extend(bind_io(&runsc, dir.path(), p).into_iter().flatten());
-    eprintln!("bench: create+stat+unlink of {} files ...", p.small_files);
-    rows.push(many_files(&runsc, dir.path(), p));
-    eprintln!("bench: tar -x of {} MiB ...", p.tar_mib);
-    rows.push(tar_extract(&runsc, dir.path(), p));
+    if want("start") {
+        eprintln!("bench: start-to-exit ...");
+        rows.push(start_to_exit(&runsc, dir.path(), p));
+    }
+    // The futex and epoll rows' targets are multiples of this floor.
+    let mut floor = None;
+    if want("syscalls") {
+        eprintln!("bench: getppid and ptrace floor ...");
+        let [getppid, vs_floor] = syscalls(&runsc, dir.path(), p);
+        floor = vs_floor.native.as_ref().ok().copied();
+        rows.extend([getppid, vs_floor]);
+    }
+    if want("read") {
+        eprintln!("bench: read {} MiB file ...", p.file_mib);
+        rows.push(read_file(&runsc, dir.path(), p));
+    }
+    if want("fork") {
+        eprintln!("bench: fork+exit+wait ...");
+        rows.push(fork_wait(&runsc, dir.path(), p));
+        eprintln!("bench: fork+exec+wait ...");
+        rows.push(fork_exec(&runsc, dir.path(), p));
+    }
+    if want("futex") {
+        eprintln!("bench: futex ping-pong ...");
+        rows.push(futex_pingpong(&runsc, dir.path(), p, floor));
+    }
+    if want("epoll") {
+        eprintln!("bench: epoll_wait ping-pong ...");
+        rows.push(epoll_pingpong(&runsc, dir.path(), p, floor));
+        eprintln!("bench: epoll_wait wake-up latency ...");
+        rows.extend(epoll_wakeup(&runsc, dir.path(), p, floor));
+        eprintln!("bench: poll on {POLL_PIPES} pipes ...");
+        rows.push(poll_pipes(&runsc, dir.path(), p));
+        eprintln!("bench: {IDLE_THREADS} idle threads in epoll_wait ...");
+        rows.push(idle_threads(&runsc, dir.path()));
+    }
+    if want("signal") {
+        eprintln!("bench: signal round trip ...");
+        rows.push(signal_roundtrip(&runsc, dir.path(), p));
+    }
+    if want("files") {
+        eprintln!("bench: tmpfs file I/O, {} MiB ...", p.big_file_mib);
+        rows.extend(tmpfs_io(&runsc, dir.path(), p));
+        eprintln!("bench: gofer file I/O, {} MiB ...", p.big_file_mib);
+        rows.extend(gofer_io(&runsc, dir.path(), p));
+        eprintln!("bench: rw bind mount file I/O ...");
+        rows.extend(bind_io(&runsc, dir.path(), p).into_iter().flatten());
+        eprintln!("bench: create+stat+unlink of {} files ...", p.small_files);
+        rows.push(many_files(&runsc, dir.path(), p));
+        eprintln!("bench: tar -x of {} MiB ...", p.tar_mib);
+        rows.push(tar_extract(&runsc, dir.path(), p));
+    }
     drop(dir);
     // Another process busy on one of the two CPUs skews every figure: say so.
     eprintln!("bench: done, load average {}", load_average());
