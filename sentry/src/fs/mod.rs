@@ -1,6 +1,7 @@
 //! File systems: each implements the VFS traits (`crate::vfs`).
 
 pub mod dev;
+pub mod devpts;
 pub mod gofer;
 pub mod host;
 pub mod inotify;
@@ -8,6 +9,7 @@ pub mod overlay;
 pub mod pidfd;
 pub mod pipe;
 pub mod tmpfs;
+pub mod tty;
 
 use syscalls::Errno;
 
