@@ -15,6 +15,8 @@
 //! - futex ping-pong between two threads (`tests/bench/futex_pingpong.c`),
 //!   whose target is a multiple of the ptrace floor measured for getppid;
 //! - signal delivery round trip to oneself (`tests/bench/signal_roundtrip.c`);
+//! - pty throughput (issue #5, `tests/bench/pty_throughput.c`): MiB/s
+//!   written to a raw-mode slave and read from its master;
 //! - file I/O (issue #4, `tests/bench/fileio.c`): sequential 1 MiB writes
 //!   and reads of a 1 GiB file and 4 KiB random reads, on tmpfs (natively
 //!   the host's /dev/shm, in the sandbox its /tmp: the overlay's tmpfs
@@ -717,6 +719,32 @@ fn signal_roundtrip(runsc: &Path, dir: &Path, p: Params) -> Row {
     }
 }
 
+/// Pty throughput (issue #5, `tests/bench/pty_throughput.c`): a child
+/// writes to a raw-mode slave, the parent reads the master; MiB/s, the
+/// median of 5 runs (3 quick) of 64 MiB (16 quick).
+fn pty_throughput(runsc: &Path, dir: &Path, quick: bool) -> Row {
+    let (mib, runs) = if quick { (16, 3) } else { (64, 5) };
+    let work = Workload {
+        bin: build("pty_throughput"),
+        args: vec![mib.to_string().into()],
+        native_prefix: &[],
+        count_key: "mib",
+        count: mib,
+        key: "mib_per_s",
+    };
+    let (n, s) = work.measure(runsc, dir, runs);
+    Row {
+        name: format!(
+            "pty slave write -> master read (MiB/s, {mib} MiB{})",
+            median_of(runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 1,
+        target: Target::None,
+    }
+}
+
 /// Writes `mib` MiB of xorshift64 output to `path`: incompressible, and
 /// cheaper to make than reading /dev/urandom.
 fn write_pattern_file(path: &Path, mib: u64) -> Result<(), String> {
@@ -1347,6 +1375,8 @@ fn main() {
     rows.push(futex_pingpong(&runsc, dir.path(), p, floor));
     eprintln!("bench: signal round trip ...");
     rows.push(signal_roundtrip(&runsc, dir.path(), p));
+    eprintln!("bench: pty throughput ...");
+    rows.push(pty_throughput(&runsc, dir.path(), quick));
     eprintln!("bench: tmpfs file I/O, {} MiB ...", p.big_file_mib);
     rows.extend(tmpfs_io(&runsc, dir.path(), p));
     eprintln!("bench: gofer file I/O, {} MiB ...", p.big_file_mib);
