@@ -80,7 +80,8 @@ pub fn run(args: BootArgs) -> Result<i32> {
     // From here on the sentry makes only the host calls on its allow-list.
     crate::seccomp::install_sentry()?;
     tracing::debug!(argv = ?cfg.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>(), "booting");
-    match sentry::boot::run(cfg, mf, platform, gofer, mount_conns, stdio) {
+    let winsize = cfg.terminal.map(inherited);
+    match sentry::boot::run(cfg, mf, platform, gofer, mount_conns, stdio, winsize) {
         Ok(status) => {
             tracing::debug!(?status, "init exited");
             Ok(status.shell_code())

@@ -243,6 +243,20 @@ pub fn run(args: DoArgs) -> Result<i32> {
             })
             .collect(),
         file_access: file_access(&args.file_access),
+        terminal: None,
+    };
+    let mut cfg = cfg;
+    // On a host terminal the sandbox gets its own pty, relayed to ours:
+    // window sizes go to the sentry over a pipe.
+    let on_terminal =
+        nix::unistd::isatty(0).unwrap_or(false) && nix::unistd::isatty(1).unwrap_or(false);
+    let winsize_pipe = if on_terminal {
+        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("pipe")?;
+        let r = high(&r)?;
+        cfg.terminal = Some(r.as_raw_fd());
+        Some((r, w))
+    } else {
+        None
     };
     let exe = std::env::current_exe().context("finding our own binary")?;
     let exe_s = exe.to_string_lossy().into_owned();
@@ -324,7 +338,17 @@ pub fn run(args: DoArgs) -> Result<i32> {
         argv.push(s.as_raw_fd().to_string());
         fds.push((s.as_raw_fd(), s.as_raw_fd()));
     }
+    if let Some((r, _)) = &winsize_pipe {
+        fds.push((r.as_raw_fd(), r.as_raw_fd()));
+    }
     let child = isolate::spawn_isolated(&argv, &fds)?;
+    let _raw = match winsize_pipe {
+        Some((r, w)) => {
+            drop(r);
+            Some(crate::terminal::RawTerminal::start(w)?)
+        }
+        None => None,
+    };
     // The sentry's own user namespace maps its root to us, whoever the
     // program runs as.
     let pid = child.release(

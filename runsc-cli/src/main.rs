@@ -6,6 +6,7 @@ mod do_cmd;
 mod gofer_cmd;
 mod isolate;
 mod seccomp;
+mod terminal;
 
 use clap::{Parser, Subcommand};
 

@@ -14,6 +14,7 @@ use syscalls::types::Rlimit;
 use syscalls::Errno;
 
 use crate::fs::dev::new_devfs;
+use crate::fs::devpts::Devpts;
 pub use crate::fs::gofer::FileAccess;
 use crate::fs::gofer::GoferFs;
 use crate::fs::host::HostInode;
@@ -55,6 +56,11 @@ pub struct BootConfig {
     /// Cache policy of the gofer-backed root (see docs/files.md).
     #[serde(default)]
     pub file_access: FileAccess,
+    /// The caller's stdin and stdout are a host terminal: the sandbox gets
+    /// a pty of its own, relayed to it. The number is the descriptor on
+    /// which runsc sends window sizes (`struct winsize` records).
+    #[serde(default)]
+    pub terminal: Option<i32>,
 }
 
 /// A mount of the sandbox's initial tree (`runsc do --volume`, OCI mounts).
@@ -144,6 +150,7 @@ pub fn run(
     gofer: UnixStream,
     mount_conns: Vec<UnixStream>,
     stdio: [Option<OwnedFd>; 3],
+    winsize: Option<OwnedFd>,
 ) -> Result<ExitStatus, BootError> {
     let client = gofer::client::Client::connect(gofer).map_err(setup("gofer handshake"))?;
     let lower = GoferFs::mount(client, cfg.file_access, &mf).map_err(setup("gofer attach"))?;
@@ -159,6 +166,7 @@ pub fn run(
     };
     let root_mount = Mount::new_root(Dentry::new_root(root_inode), fs_type, "rootfs", false);
     let mounts = MountNamespace::new(root_mount);
+    let devpts = Devpts::new();
     let mut limits = [Rlimit::default(); RLIM_NLIMITS];
     for (i, l) in cfg.rlimits.iter().take(RLIM_NLIMITS).enumerate() {
         limits[i] = Rlimit { cur: l.0, max: l.1 };
@@ -181,7 +189,7 @@ pub fn run(
         KernelOptions { strace: cfg.strace },
     );
 
-    mount_kernel_filesystems(&mounts, &kernel).map_err(setup("mounting /dev, /proc and /sys"))?;
+    mount_kernel_filesystems(&mounts, &kernel, &devpts).map_err(setup("mounting /dev, /proc and /sys"))?;
     let mut conns: Vec<Option<UnixStream>> = mount_conns.into_iter().map(Some).collect();
     for spec in &cfg.mounts {
         mount_spec(&mounts, &mf, spec, &mut conns).map_err(|e| {
@@ -209,6 +217,14 @@ pub fn run(
         .unwrap_or_else(|| root.clone());
     let fs = FsContext::new(root, cwd);
     let files = FdTable::new();
+    let mut stdio = stdio;
+    let relay = match cfg.terminal {
+        Some(_) => Some(
+            start_terminal(&kernel, &devpts, &mounts, &files, &mut stdio, winsize)
+                .map_err(setup("terminal"))?,
+        ),
+        None => None,
+    };
     for (i, fd) in stdio.into_iter().enumerate() {
         let Some(fd) = fd else { continue };
         let inode = HostInode::new(fd).map_err(setup("stdio"))?;
@@ -251,10 +267,66 @@ pub fn run(
     }
     drop(start);
     let status = kernel.wait_init();
+    if let Some(r) = &relay {
+        r.flush();
+    }
     // Shared mappings of host files reach the host when the sandbox ends,
     // as dirty pages do on Linux.
     crate::fs::gofer::flush_shared_pages();
     Ok(status)
+}
+
+/// The sandbox's own terminal for a caller on a host terminal: a pty whose
+/// slave is init's stdin and stdout (and stderr, if that is the terminal
+/// too) and the controlling terminal of init's session, relayed to the host
+/// terminal. Takes the stdio descriptors it relays.
+fn start_terminal(
+    kernel: &Arc<Kernel>,
+    devpts: &Arc<Devpts>,
+    mounts: &Arc<MountNamespace>,
+    files: &Arc<FdTable>,
+    stdio: &mut [Option<OwnedFd>; 3],
+    winsize: Option<OwnedFd>,
+) -> Result<crate::fs::tty::relay::Relay, Errno> {
+    let (master, slave) = devpts.new_pair()?;
+    let pty = slave.pty.clone();
+    pty.lock().locked = false;
+    if let Some(fd) = &stdio[0] {
+        if let Ok(w) = crate::kernel::hostcall::get_winsize(fd) {
+            pty.lock().winsize = w;
+        }
+    }
+    // Init (pid 1) leads session 1 and process group 1.
+    pty.attach_session(kernel, 1, 1);
+    kernel.ttys.set_console(pty.clone());
+    let name = format!("/dev/pts/{}", pty.index);
+    let root = mounts.root_path();
+    let creds = Creds::new(0, 0, Vec::new());
+    let lk = Lookup {
+        ns: mounts,
+        root: root.clone(),
+        start: root,
+        creds: &creds,
+        resolve: 0,
+    };
+    let path = lk.resolve(name.as_bytes(), true).ok();
+    let err2_tty = stdio[2].as_ref().is_some_and(rustix::termios::isatty);
+    let host_in = stdio[0].take().ok_or(Errno::EBADF)?;
+    let host_out = stdio[1].take().ok_or(Errno::EBADF)?;
+    let ends: &[i32] = if err2_tty {
+        stdio[2] = None;
+        &[0, 1, 2]
+    } else {
+        &[0, 1]
+    };
+    for &i in ends {
+        let ops = crate::fs::devpts::open_slave(&pty)?;
+        let inode: InodeRef = slave.clone();
+        let file = File::new(ops, inode, path.clone(), O_RDWR | O_LARGEFILE);
+        files.install(i, file, false, 3)?;
+    }
+    let relay = crate::fs::tty::relay::Relay::start(pty, host_in, host_out, winsize, master)?;
+    Ok(relay)
 }
 
 /// `execvp`'s search: a name without '/' is looked up in $PATH.
@@ -288,7 +360,11 @@ fn find_program(task: &Task, cmd: &[u8], env: &[Vec<u8>]) -> Vec<u8> {
 
 /// Mounts the sentry's own /dev, /dev/shm, /proc and /sys over whatever the
 /// root has there: nothing of the host's is visible through them.
-fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, kernel: &Arc<Kernel>) -> Result<(), Errno> {
+fn mount_kernel_filesystems(
+    ns: &Arc<MountNamespace>,
+    kernel: &Arc<Kernel>,
+    devpts: &Arc<Devpts>,
+) -> Result<(), Errno> {
     let mf = &kernel.mf;
     let root = ns.root_path();
     let dir = |name: &[u8]| -> Result<Path, Errno> {
@@ -311,12 +387,23 @@ fn mount_kernel_filesystems(ns: &Arc<MountNamespace>, kernel: &Arc<Kernel>) -> R
     let dev_at = dir(b"dev")?;
     let devfs = new_devfs(mf)?;
     let dev = ns.mount(&dev_at, Dentry::new_root(devfs), "tmpfs", "devfs", false);
+    let pts_at = Path {
+        dentry: dev.root.lookup(b"pts")?,
+        mount: dev.clone(),
+    };
     let shm_at = Path {
         dentry: dev.root.lookup(b"shm")?,
         mount: dev,
     };
     let shm = Tmpfs::new_root(mf, 0o1777, Owner::default());
     ns.mount(&shm_at, Dentry::new_root(shm), "tmpfs", "shm", false);
+    ns.mount(
+        &pts_at,
+        Dentry::new_root(devpts.root()),
+        "devpts",
+        "devpts",
+        false,
+    );
     for (name, fs_type) in [(&b"proc"[..], "proc"), (b"sys", "sysfs")] {
         let at = dir(name)?;
         let root = kernel_fs_root(fs_type, kernel).ok_or(Errno::ENODEV)?;

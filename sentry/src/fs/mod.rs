@@ -2,6 +2,7 @@
 
 pub mod anon;
 pub mod dev;
+pub mod devpts;
 pub mod epoll;
 pub mod eventfd;
 pub mod gofer;
@@ -15,6 +16,7 @@ pub mod signalfd;
 pub mod sys;
 pub mod timerfd;
 pub mod tmpfs;
+pub mod tty;
 
 use syscalls::Errno;
 

@@ -70,6 +70,8 @@ pub struct Kernel {
     pub cpus: usize,
     pub futexes: futex::FutexTable,
     pub timers: Arc<timers::TimerService>,
+    /// Controlling terminals of sessions.
+    pub ttys: crate::fs::tty::Sessions,
     next_tid: AtomicI32,
     /// Live tasks by tid, and thread groups (live or zombie) by pid.
     tasks: Mutex<HashMap<i32, Arc<TaskShared>>>,
@@ -118,6 +120,7 @@ impl Kernel {
             boot: Instant::now(),
             futexes: futex::FutexTable::default(),
             timers: Arc::new(timers::TimerService::default()),
+            ttys: Default::default(),
             cpus: online_cpus(),
             next_tid: AtomicI32::new(1),
             tasks: Mutex::new(HashMap::new()),

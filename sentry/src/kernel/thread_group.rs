@@ -438,6 +438,10 @@ impl ThreadGroup {
         };
         self.reparent_children(kernel);
         self.exit_watchers.notify_all();
+        if self.sid() == self.pid {
+            // A session leader's exit takes the terminal from its session.
+            kernel.ttys.leader_exited(kernel, self.pid);
+        }
         if self.pid == 1 {
             kernel.init_exited(status);
             return;

@@ -131,7 +131,8 @@ pub(crate) fn open_in(
     } else {
         lk.resolve(path, flags & O_NOFOLLOW == 0)?
     };
-    open_resolved(Some(lk.creds), p, flags)
+    let file = open_resolved(Some(lk.creds), p, flags)?;
+    crate::fs::tty::after_open(t, file, flags)
 }
 
 /// Opens a resolved path, checking that `creds` (if given) may open it as

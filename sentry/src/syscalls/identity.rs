@@ -468,6 +468,7 @@ pub fn setsid(t: &mut Task, _a: &[u64; 6]) -> SysResult {
         return Err(Errno::EPERM);
     }
     *t.tg.pgid_sid.lock().unwrap_or_else(|e| e.into_inner()) = (me, me);
+    t.kernel.ttys.new_session(me);
     Ok(me as u64)
 }
 

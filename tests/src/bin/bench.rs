@@ -21,6 +21,8 @@
 //!   poll() over 1,000 pipes (`tests/bench/poll_pipes.c`), and the CPU time
 //!   1,000 threads idle in epoll_wait cost the whole sandbox over 5 s
 //!   (`tests/bench/idle_epoll.c`, sampled from the host's /proc);
+//! - pty throughput (issue #5, `tests/bench/pty_throughput.c`): MiB/s
+//!   written to a raw-mode slave and read from its master;
 //! - file I/O (issue #4, `tests/bench/fileio.c`): sequential 1 MiB writes
 //!   and reads of a 1 GiB file and 4 KiB random reads, on tmpfs (natively
 //!   the host's /dev/shm, in the sandbox its /tmp: the overlay's tmpfs
@@ -58,7 +60,7 @@ const USAGE: &str = "usage: bench [--runsc PATH] [--quick] [--markdown] [--only 
   --markdown    print the table as Markdown
   --only GROUPS run only these comma-separated groups: start, syscalls (the
                 ptrace floor other targets use), read, fork, futex, epoll,
-                signal, files";
+                signal, pty, files";
 
 const BUSYBOX: &str = "/bin/busybox";
 /// The platform every sandbox run uses: the floor row is a ptrace floor.
@@ -1033,6 +1035,32 @@ fn signal_roundtrip(runsc: &Path, dir: &Path, p: Params) -> Row {
     }
 }
 
+/// Pty throughput (issue #5, `tests/bench/pty_throughput.c`): a child
+/// writes to a raw-mode slave, the parent reads the master; MiB/s, the
+/// median of 5 runs (3 quick) of 64 MiB (16 quick).
+fn pty_throughput(runsc: &Path, dir: &Path, quick: bool) -> Row {
+    let (mib, runs) = if quick { (16, 3) } else { (64, 5) };
+    let work = Workload {
+        bin: build("pty_throughput"),
+        args: vec![mib.to_string().into()],
+        native_prefix: &[],
+        count_key: "mib",
+        count: mib,
+        key: "mib_per_s",
+    };
+    let (n, s) = work.measure(runsc, dir, runs);
+    Row {
+        name: format!(
+            "pty slave write -> master read (MiB/s, {mib} MiB{})",
+            median_of(runs)
+        ),
+        native: n.reduce(median),
+        sandbox: s.reduce(median),
+        decimals: 1,
+        target: Target::None,
+    }
+}
+
 /// Writes `mib` MiB of xorshift64 output to `path`: incompressible, and
 /// cheaper to make than reading /dev/urandom.
 fn write_pattern_file(path: &Path, mib: u64) -> Result<(), String> {
@@ -1691,6 +1719,10 @@ fn main() {
     if want("signal") {
         eprintln!("bench: signal round trip ...");
         rows.push(signal_roundtrip(&runsc, dir.path(), p));
+    }
+    if want("pty") {
+        eprintln!("bench: pty throughput ...");
+        rows.push(pty_throughput(&runsc, dir.path(), quick));
     }
     if want("files") {
         eprintln!("bench: tmpfs file I/O, {} MiB ...", p.big_file_mib);
