@@ -189,7 +189,8 @@ pub fn run(
         KernelOptions { strace: cfg.strace },
     );
 
-    mount_kernel_filesystems(&mounts, &kernel, &devpts).map_err(setup("mounting /dev, /proc and /sys"))?;
+    mount_kernel_filesystems(&mounts, &kernel, &devpts)
+        .map_err(setup("mounting /dev, /proc and /sys"))?;
     let mut conns: Vec<Option<UnixStream>> = mount_conns.into_iter().map(Some).collect();
     for spec in &cfg.mounts {
         mount_spec(&mounts, &mf, spec, &mut conns).map_err(|e| {
