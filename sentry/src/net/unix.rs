@@ -432,10 +432,13 @@ impl UnixSocket {
                 self.lookup(t, &a)
             }
             _ => {
-                let mut s = self.lock();
-                let p = s.peer.clone().ok_or(Errno::ENOTCONN)?;
+                // Not both locks at once: the peer may be this socket.
+                let p = self.lock().peer.clone().ok_or(Errno::ENOTCONN)?;
                 if self.kind == Kind::Dgram && p.lock().released {
-                    s.peer = None;
+                    let mut s = self.lock();
+                    if s.peer.as_ref().is_some_and(|x| Arc::ptr_eq(x, &p)) {
+                        s.peer = None;
+                    }
                     return Err(Errno::ECONNREFUSED);
                 }
                 Ok(p)
@@ -460,10 +463,7 @@ impl UnixSocket {
         let (sndbuf, timeout, from) = {
             let s = self.lock();
             if s.snd_shutdown {
-                drop(s);
-                if self.kind == Kind::SeqPacket && msg.flags & MSG_NOSIGNAL == 0 {
-                    crate::kernel::raise_sigpipe();
-                }
+                // No SIGPIPE here: Linux raises it for streams only.
                 return Err(Errno::EPIPE);
             }
             (s.sndbuf as usize, s.sndtimeo, s.addr.clone())
@@ -588,7 +588,8 @@ impl UnixSocket {
                 let room = sndbuf.saturating_sub(ps.rcv_bytes);
                 if room > 0 || (data.is_empty() && done == 0) {
                     let n = room.min(data.len() - done);
-                    if n > 0 || !rights.is_empty() {
+                    // An empty send carries nothing, descriptors included (Linux).
+                    if n > 0 {
                         ps.rcv_bytes += n;
                         ps.rcv.push_back(Seg {
                             data: data[done..done + n].to_vec(),
