@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <linux/sockios.h>
@@ -2196,4 +2197,127 @@ TEST(sendmsg_bad_iovlen)
 	m.msg_iovlen = 1;
 	m.msg_iov = (struct iovec *)8;
 	CHECK_ERRNO(sendmsg(sv[0], &m, 0), EFAULT);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Arms a one-shot SIGALRM in `ms` with a handler, with or without SA_RESTART. */
+static int alarm_in(int ms, int restart)
+{
+	struct sigaction sa;
+	struct itimerval it = {{0, 0}, {0, ms * 1000}};
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		return -1;
+	return setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void alarm_off(void)
+{
+	struct itimerval it = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST(blocking_recv_eintr)
+{
+	int sv[2];
+	char b;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_OK(alarm_in(50, 0));
+	CHECK_ERRNO(recv(sv[0], &b, 1, 0), EINTR);
+	alarm_off();
+}
+
+TEST(blocking_accept_eintr)
+{
+	int l = listener(SOCK_STREAM, "s");
+	CHECK_OK(alarm_in(50, 0));
+	CHECK_ERRNO(accept(l, NULL, NULL), EINTR);
+	alarm_off();
+}
+
+TEST(timeout_recv_eintr_despite_sa_restart)
+{
+	int sv[2];
+	char b;
+	struct timeval tv = {5, 0};
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+	CHECK_OK(alarm_in(50, 1));
+	CHECK_ERRNO(recv(sv[0], &b, 1, 0), EINTR);
+	alarm_off();
+}
+
+TEST(restarted_recv_completes)
+{
+	int sv[2], st;
+	char b[4];
+	pid_t pid;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0) {
+		usleep(150000);
+		_exit(write(sv[1], "late", 4) == 4 ? 0 : 1);
+	}
+	CHECK_OK(alarm_in(30, 1));
+	CHECK_EQ(recv(sv[0], b, 4, MSG_WAITALL), 4);
+	alarm_off();
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
+}
+
+TEST(sendfile_into_socket)
+{
+	int sv[2], fd = open("data", O_CREAT | O_RDWR, 0644);
+	char b[16];
+	CHECK_OK(fd);
+	CHECK_EQ(write(fd, "file to socket", 14), 14);
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_EQ(syscall(SYS_sendfile, sv[0], fd, &(off_t){0}, 14L), 14);
+	CHECK_EQ(read(sv[1], b, sizeof b), 14);
+	CHECK(!memcmp(b, "file to socket", 14));
+}
+
+TEST(connect_sndtimeo_on_full_backlog)
+{
+	struct sockaddr_un a;
+	socklen_t al = mkaddr(&a, "s");
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
+	struct timeval tv = {0, 50000};
+	CHECK_OK(bind(l, (struct sockaddr *)&a, al));
+	CHECK_OK(listen(l, 0));
+	while (connect_to(SOCK_STREAM, "s", SOCK_NONBLOCK) >= 0)
+		;
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_OK(setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv));
+	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, al), EAGAIN);
+}
+
+TEST(dgram_blocked_sender_resumes)
+{
+	struct sockaddr_un b;
+	socklen_t lb = mkaddr(&b, "b");
+	int r = socket(AF_UNIX, SOCK_DGRAM, 0), s = socket(AF_UNIX, SOCK_DGRAM, 0), st, n = 0;
+	char buf[8];
+	pid_t pid;
+	CHECK_OK(bind(r, (struct sockaddr *)&b, lb));
+	while (sendto(s, "x", 1, MSG_DONTWAIT, (struct sockaddr *)&b, lb) == 1)
+		n++;
+	CHECK_EQ(errno, EAGAIN);
+	pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0)
+		_exit(sendto(s, "last", 4, 0, (struct sockaddr *)&b, lb) == 4 ? 0 : 1);
+	usleep(50000);
+	for (int i = 0; i < n; i++)
+		CHECK_EQ(recv(r, buf, sizeof buf, 0), 1);
+	CHECK_EQ(recv(r, buf, sizeof buf, 0), 4);
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
+	CHECK_EQ(st, 0);
 }
