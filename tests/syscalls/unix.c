@@ -2321,3 +2321,26 @@ TEST(dgram_blocked_sender_resumes)
 	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
 	CHECK_EQ(st, 0);
 }
+
+TEST(open_socket_path_enxio)
+{
+	CHECK_OK(listener(SOCK_STREAM, "s"));
+	CHECK_ERRNO(open("s", O_RDWR), ENXIO);
+	CHECK_ERRNO(open("s", O_RDONLY), ENXIO);
+}
+
+TEST(recvmsg_without_name_keeps_namelen)
+{
+	int sv[2];
+	char b[4];
+	struct iovec iov = {b, sizeof b};
+	struct msghdr m = {0};
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	CHECK_EQ(send(sv[0], "x", 1, 0), 1);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_namelen = 77;
+	CHECK_EQ(recvmsg(sv[1], &m, 0), 1);
+	CHECK_EQ(m.msg_namelen, 77);
+	CHECK_EQ(m.msg_flags, 0);
+}
