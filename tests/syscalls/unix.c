@@ -2344,3 +2344,18 @@ TEST(recvmsg_without_name_keeps_namelen)
 	CHECK_EQ(m.msg_namelen, 77);
 	CHECK_EQ(m.msg_flags, 0);
 }
+
+TEST(seqpacket_recvmsg_flags_clear)
+{
+	int sv[2];
+	char b[8];
+	struct iovec iov = {b, sizeof b};
+	struct msghdr m = {0};
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_flags = -1;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	CHECK_EQ(send(sv[0], "abc", 3, 0), 3);
+	CHECK_EQ(recvmsg(sv[1], &m, 0), 3);
+	CHECK_EQ(m.msg_flags, 0);
+}

@@ -776,18 +776,16 @@ impl UnixSocket {
                     if n < seg.data.len() {
                         out.flags |= MSG_TRUNC;
                     }
-                    if self.kind == Kind::SeqPacket {
-                        out.flags |= MSG_EOR;
-                    }
                     if peek {
                         out.rights = seg.rights.clone();
-                    } else {
-                        let seg = s.rcv.pop_front().unwrap_or_else(|| unreachable!());
+                        return Ok(out);
+                    }
+                    if let Some(seg) = s.rcv.pop_front() {
                         s.rcv_bytes -= seg.data.len();
                         out.rights = seg.rights;
-                        drop(s);
-                        self.after_read();
                     }
+                    drop(s);
+                    self.after_read();
                     return Ok(out);
                 }
                 if let Some(e) = s.error.take() {
