@@ -2359,3 +2359,15 @@ TEST(seqpacket_recvmsg_flags_clear)
 	CHECK_EQ(recvmsg(sv[1], &m, 0), 3);
 	CHECK_EQ(m.msg_flags, 0);
 }
+
+TEST(dgram_empty_messages_fill_queue)
+{
+	int sv[2];
+	long n = 0;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	while (send(sv[0], "", 0, MSG_DONTWAIT) == 0 && n < 10000000)
+		n++;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(n > 0 && n < 10000000);
+	CHECK_EQ(revents(sv[0], POLLOUT), 0);
+}

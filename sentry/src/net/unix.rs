@@ -36,6 +36,8 @@ const PATH_OFF: usize = 2;
 /// Datagrams a receiver not connected back to the sender queues
 /// (net.unix.max_dgram_qlen).
 const MAX_DGRAM_QLEN: usize = 10;
+/// What each queued message costs beyond its bytes (about an skb).
+const MSG_OVERHEAD: usize = 512;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnixAddr {
@@ -141,6 +143,15 @@ struct State {
     rcvtimeo: Option<Duration>,
     sndtimeo: Option<Duration>,
     peercred: Ucred,
+}
+
+impl State {
+    /// What the queued messages cost against a sender's buffer: their
+    /// bytes and a fixed overhead each (Linux charges an skb's true size),
+    /// so even empty datagrams fill a queue.
+    fn charge(&self) -> usize {
+        self.rcv_bytes + self.rcv.len() * MSG_OVERHEAD
+    }
 }
 
 pub struct UnixSocket {
@@ -502,7 +513,7 @@ impl UnixSocket {
                     return Err(Errno::EPIPE);
                 }
                 let full = (!connected_back && ts.rcv.len() > MAX_DGRAM_QLEN)
-                    || (!ts.rcv.is_empty() && ts.rcv_bytes + msg.data.len() > sndbuf);
+                    || (!ts.rcv.is_empty() && ts.charge() + msg.data.len() > sndbuf);
                 if !full {
                     let n = msg.data.len();
                     ts.rcv_bytes += n;
@@ -532,7 +543,7 @@ impl UnixSocket {
                     || ts.rcv_shutdown
                     || ts.rcv.is_empty()
                     || ((back || ts.rcv.len() <= MAX_DGRAM_QLEN)
-                        && ts.rcv_bytes + msg.data.len() <= sndbuf)
+                        && ts.charge() + msg.data.len() <= sndbuf)
             })?;
         }
     }
@@ -849,7 +860,7 @@ impl UnixSocket {
                     Kind::Stream => ps.rcv_bytes * 4 <= sndbuf,
                     _ if ps.released => true,
                     Kind::Dgram if !back => ps.rcv.len() <= MAX_DGRAM_QLEN,
-                    _ => ps.rcv.is_empty() || ps.rcv_bytes * 4 <= sndbuf,
+                    _ => ps.rcv.is_empty() || ps.charge() * 4 <= sndbuf,
                 }
             }
             None => true,
