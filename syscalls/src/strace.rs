@@ -223,7 +223,70 @@ fn format_arg(
         ArgKind::RlimitResource => named(a as u32, RLIMIT_RESOURCES),
         ArgKind::GetrandomFlags => flags(a as u32 as u64, GETRANDOM_FLAGS),
         ArgKind::CloexecFlags => flags(a as u32 as u64, CLOEXEC_FLAGS),
+        ArgKind::SockDomain => named(a as u32 as i32, SOCK_DOMAINS),
+        ArgKind::SockType => sock_type(a as u32 as i32),
+        ArgKind::Sockaddr(len) => sockaddr(mem, a, param(len)),
     }
+}
+
+const SOCK_DOMAINS: &[(i32, &str)] = &[
+    (AF_UNSPEC, "AF_UNSPEC"),
+    (AF_UNIX, "AF_UNIX"),
+    (AF_INET, "AF_INET"),
+    (AF_INET6, "AF_INET6"),
+    (AF_NETLINK, "AF_NETLINK"),
+    (AF_PACKET, "AF_PACKET"),
+];
+
+/// `SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC`.
+fn sock_type(t: i32) -> String {
+    const TYPES: &[(i32, &str)] = &[
+        (SOCK_STREAM, "SOCK_STREAM"),
+        (SOCK_DGRAM, "SOCK_DGRAM"),
+        (SOCK_RAW, "SOCK_RAW"),
+        (SOCK_SEQPACKET, "SOCK_SEQPACKET"),
+    ];
+    let mut s = named(t & SOCK_TYPE_MASK, TYPES);
+    let rest = (t & !SOCK_TYPE_MASK) as u32 as u64;
+    if rest != 0 {
+        s.push('|');
+        s.push_str(&flags(
+            rest,
+            &[
+                (SOCK_NONBLOCK as u64, "SOCK_NONBLOCK"),
+                (SOCK_CLOEXEC as u64, "SOCK_CLOEXEC"),
+            ],
+        ));
+    }
+    s
+}
+
+/// A sockaddr: unix addresses in full (`@name` for abstract ones), other
+/// families by name only.
+fn sockaddr(mem: &dyn MemReader, addr: u64, len: u64) -> String {
+    if addr == 0 {
+        return "NULL".to_string();
+    }
+    let len = len.min(128) as usize;
+    let Some(b) = mem.read_bytes(addr, len) else {
+        return ptr(addr);
+    };
+    if b.len() < 2 {
+        return format!("{{sa_family=?}}, {}", ptr(addr));
+    }
+    let family = i32::from(u16::from_ne_bytes([b[0], b[1]]));
+    let fam = named(family, SOCK_DOMAINS);
+    if family != AF_UNIX || b.len() == 2 {
+        return format!("{{sa_family={fam}}}");
+    }
+    let path = &b[2..];
+    let shown = if path[0] == 0 {
+        format!("@{}", quote(&path[1..], false))
+    } else {
+        let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
+        quote(&path[..end], false)
+    };
+    format!("{{sa_family=AF_UNIX, sun_path={shown}}}")
 }
 
 // ---------------------------------------------------------------------------
@@ -1075,6 +1138,34 @@ mod tests {
 
     fn val(kind: ArgKind, v: u64) -> String {
         arg(kind, [v, 0, 0, 0, 0, 0], Ok(0), &FakeMem::default())
+    }
+
+    #[test]
+    fn socket_arguments() {
+        assert_eq!(val(ArgKind::SockDomain, 1), "AF_UNIX");
+        assert_eq!(
+            val(ArgKind::SockType, (SOCK_STREAM | SOCK_CLOEXEC) as u64),
+            "SOCK_STREAM|SOCK_CLOEXEC"
+        );
+        let mut path = (AF_UNIX as u16).to_ne_bytes().to_vec();
+        path.extend_from_slice(b"/tmp/s\0");
+        let mem = FakeMem::default().with(0x1000, &path);
+        assert_eq!(
+            arg(
+                ArgKind::Sockaddr(1),
+                [0x1000, path.len() as u64, 0, 0, 0, 0],
+                Ok(0),
+                &mem
+            ),
+            r#"{sa_family=AF_UNIX, sun_path="/tmp/s"}"#
+        );
+        let mut abs = (AF_UNIX as u16).to_ne_bytes().to_vec();
+        abs.extend_from_slice(b"\0x");
+        let mem = FakeMem::default().with(0x1000, &abs);
+        assert_eq!(
+            arg(ArgKind::Sockaddr(1), [0x1000, 4, 0, 0, 0, 0], Ok(0), &mem),
+            r#"{sa_family=AF_UNIX, sun_path=@"x"}"#
+        );
     }
 
     #[test]

@@ -108,6 +108,13 @@ pub enum ArgKind {
     /// them (dup3, pipe2, eventfd2, epoll_create1, accept4, ...):
     /// `O_CLOEXEC`, `O_NONBLOCK`, `O_DIRECT`.
     CloexecFlags,
+    /// socket(2) domain: `AF_UNIX`.
+    SockDomain,
+    /// socket(2) type: `SOCK_STREAM|SOCK_CLOEXEC`.
+    SockType,
+    /// A socket address the application passes in; its length is the
+    /// argument at the index: `{sa_family=AF_UNIX, sun_path="/tmp/s"}`.
+    Sockaddr(u8),
 }
 
 impl ArgKind {
@@ -127,9 +134,11 @@ impl ArgKind {
     /// The index of the argument this one refers to (a length or a count).
     pub const fn param(self) -> Option<u8> {
         match self {
-            ArgKind::InBuf(i) | ArgKind::OutBuf(i) | ArgKind::Iovec(i) | ArgKind::OutIovec(i) => {
-                Some(i)
-            }
+            ArgKind::InBuf(i)
+            | ArgKind::OutBuf(i)
+            | ArgKind::Iovec(i)
+            | ArgKind::OutIovec(i)
+            | ArgKind::Sockaddr(i) => Some(i),
             _ => None,
         }
     }
@@ -238,19 +247,19 @@ macro_rules! for_each_syscall {
             (38, setitimer, Partial, "ITIMER_VIRTUAL and ITIMER_PROF count the program's CPU time on a 10 ms tick", [Int, Ptr, Ptr]),
             (39, getpid, Supported, "", []),
             (40, sendfile, Partial, "copies through a sentry buffer (no zero-copy path yet)", [Fd, Fd, Ptr, Usize]),
-            (41, socket, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Int, Int, Int]),
-            (42, connect, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Ptr, Uint]),
+            (41, socket, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [SockDomain, SockType, Int]),
+            (42, connect, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Sockaddr(2), Uint]),
             (43, accept, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Ptr, Ptr]),
-            (44, sendto, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, InBuf(2), Usize, Hex, Ptr, Uint]),
+            (44, sendto, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, InBuf(2), Usize, Hex, Sockaddr(5), Uint]),
             (45, recvfrom, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, OutBuf(2), Usize, Hex, Ptr, Ptr]),
             (46, sendmsg, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Ptr, Hex]),
             (47, recvmsg, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Ptr, Hex]),
             (48, shutdown, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Int]),
-            (49, bind, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Ptr, Uint]),
+            (49, bind, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Sockaddr(2), Uint]),
             (50, listen, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Int]),
             (51, getsockname, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Ptr, Ptr]),
             (52, getpeername, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Ptr, Ptr]),
-            (53, socketpair, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Int, Int, Int, Ptr]),
+            (53, socketpair, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [SockDomain, SockType, Int, Ptr]),
             (54, setsockopt, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Int, Int, Ptr, Uint]),
             (55, getsockopt, Partial, "AF_UNIX only; other families EAFNOSUPPORT until the network stack", [Fd, Int, Int, Ptr, Ptr]),
             (56, clone, Partial, "namespace flags other than CLONE_NEWNS EPERM, CLONE_INTO_CGROUP EINVAL", [CloneFlags, Ptr, Ptr, Ptr, Hex]),

@@ -53,3 +53,15 @@ print("pipe says", os.read(r, 100), "then", os.read(r, 100))
 socket.send_fds(a, [b"two"], [r, r])
 msg, fds, flags, _ = socket.recv_fds(b, 10, 1)
 print("truncated:", len(fds), "fd(s), MSG_CTRUNC set:", bool(flags & socket.MSG_CTRUNC))
+
+# multiprocessing's own descriptor passing (reduction.sendfds / recvfds).
+from multiprocessing import reduction
+
+s1, s2 = socket.socketpair()
+r, w = os.pipe()
+reduction.sendfds(s1, [w])
+os.close(w)
+(fd,) = reduction.recvfds(s2, 1)
+os.write(fd, b"via multiprocessing.reduction")
+os.close(fd)
+print("reduction:", os.read(r, 100))

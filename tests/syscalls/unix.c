@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <linux/sockios.h>
@@ -2022,4 +2023,351 @@ TEST(stream_blocked_writer_resumes)
 	CHECK_EQ(got, 1 << 20);
 	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
 	CHECK_EQ(st, 0);
+}
+
+/* Unlike a stream, a seqpacket socket raises no SIGPIPE. */
+TEST(seqpacket_closed_peer_no_sigpipe)
+{
+	int sv[2], st;
+	pid_t pid;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	CHECK_OK(close(sv[1]));
+	pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		_exit(write(sv[0], "x", 1) == -1 && errno == EPIPE ? 0 : 1);
+	}
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
+	CHECK_EQ(st, 0);
+}
+
+TEST(dgram_connect_to_self)
+{
+	struct sockaddr_un a;
+	socklen_t l = mkaddr(&a, "me");
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	char b[4];
+	CHECK_OK(bind(s, (struct sockaddr *)&a, l));
+	CHECK_OK(connect(s, (struct sockaddr *)&a, l));
+	CHECK_EQ(send(s, "me", 2, 0), 2);
+	CHECK_EQ(revents(s, POLLIN | POLLOUT), POLLIN | POLLOUT);
+	CHECK_EQ(recv(s, b, 4, 0), 2);
+}
+
+TEST(bind_outside_tmp)
+{
+	/* /var/tmp: the overlay root in the sandbox rather than /tmp. */
+	char path[100];
+	struct stat st;
+	int l, c;
+	snprintf(path, sizeof path, "/var/tmp/rvisor-unix-%d", (int)getpid());
+	unlink(path);
+	l = listener(SOCK_STREAM, path);
+	CHECK_OK(l);
+	CHECK_OK(stat(path, &st));
+	CHECK(S_ISSOCK(st.st_mode));
+	c = connect_to(SOCK_STREAM, path, 0);
+	unlink(path);
+	CHECK_OK(c);
+	CHECK_EQ(write(c, "o", 1), 1);
+}
+
+TEST(dup_keeps_socket_open)
+{
+	int sv[2], d;
+	char b;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	d = dup(sv[1]);
+	CHECK_OK(d);
+	CHECK_OK(close(sv[1]));
+	CHECK_ERRNO(recv(sv[0], &b, 1, MSG_DONTWAIT), EAGAIN);
+	CHECK_EQ(write(sv[0], "x", 1), 1);
+	CHECK_EQ(read(d, &b, 1), 1);
+	CHECK_OK(close(d));
+	CHECK_EQ(read(sv[0], &b, 1), 0);
+}
+
+TEST(socket_in_flight_stays_open)
+{
+	int sv[2], carrier[2], got;
+	char b[4];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, carrier));
+	CHECK_EQ(send_fds(carrier[0], &sv[1], 1, "s", 1), 1);
+	CHECK_OK(close(sv[1]));
+	/* The only reference is in flight: the peer is still there. */
+	CHECK_EQ(write(sv[0], "abc", 3), 3);
+	CHECK_ERRNO(recv(sv[0], b, 1, MSG_DONTWAIT), EAGAIN);
+	CHECK_EQ(recv_fds(carrier[1], &got, 1, CMSG_SPACE(sizeof(int)), 0, NULL, NULL, 0), 1);
+	CHECK_EQ(read(got, b, 4), 3);
+	CHECK_OK(close(got));
+	CHECK_EQ(read(sv[0], b, 4), 0);
+}
+
+TEST(fork_shares_socket)
+{
+	int sv[2], st;
+	char b[4];
+	pid_t pid;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(write(sv[1], "kid", 3) == 3 ? 0 : 1);
+	}
+	CHECK_OK(close(sv[1]));
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
+	CHECK_EQ(read(sv[0], b, 4), 3);
+	CHECK_EQ(read(sv[0], b, 4), 0);
+}
+
+TEST(select_on_sockets)
+{
+	int sv[2];
+	fd_set r, w;
+	struct timeval tv = {0, 0};
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(sv[0], &r);
+	FD_SET(sv[0], &w);
+	CHECK_EQ(select(sv[0] + 1, &r, &w, NULL, &tv), 1);
+	CHECK(!FD_ISSET(sv[0], &r) && FD_ISSET(sv[0], &w));
+	CHECK_EQ(write(sv[1], "x", 1), 1);
+	FD_SET(sv[0], &r);
+	FD_SET(sv[0], &w);
+	CHECK_EQ(select(sv[0] + 1, &r, &w, NULL, &tv), 2);
+}
+
+TEST(relisten_raises_backlog)
+{
+	struct sockaddr_un a;
+	socklen_t al = mkaddr(&a, "s");
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_OK(bind(l, (struct sockaddr *)&a, al));
+	CHECK_OK(listen(l, 0));
+	while (connect_to(SOCK_STREAM, "s", SOCK_NONBLOCK) >= 0)
+		;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK_OK(listen(l, 8));
+	CHECK_OK(connect_to(SOCK_STREAM, "s", SOCK_NONBLOCK));
+}
+
+TEST(accept_bad_addrlen)
+{
+	int l = listener(SOCK_STREAM, "s");
+	struct sockaddr_un a;
+	socklen_t bad = (socklen_t)-1;
+	CHECK_OK(connect_to(SOCK_STREAM, "s", 0));
+	CHECK_OK(connect_to(SOCK_STREAM, "s", 0));
+	CHECK_ERRNO(accept(l, (struct sockaddr *)&a, NULL), EFAULT);
+	CHECK_ERRNO(accept(l, (struct sockaddr *)&a, &bad), EINVAL);
+}
+
+TEST(passcred_stream_stops_at_sender_change)
+{
+	int sv[2], one = 1, st;
+	char b[16];
+	pid_t pid;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_OK(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one));
+	CHECK_EQ(write(sv[0], "ab", 2), 2);
+	pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0)
+		_exit(write(sv[0], "cd", 2) == 2 ? 0 : 1);
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
+	CHECK_EQ(read(sv[1], b, sizeof b), 2);
+	CHECK_EQ(read(sv[1], b, sizeof b), 2);
+	CHECK(!memcmp(b, "cd", 2));
+}
+
+TEST(sendmsg_bad_iovlen)
+{
+	int sv[2];
+	struct iovec iov = {"x", 1};
+	struct msghdr m = {0};
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1025;
+	CHECK_ERRNO(sendmsg(sv[0], &m, 0), EMSGSIZE);
+	CHECK_ERRNO(sendmsg(sv[0], (struct msghdr *)8, 0), EFAULT);
+	m.msg_iovlen = 1;
+	m.msg_iov = (struct iovec *)8;
+	CHECK_ERRNO(sendmsg(sv[0], &m, 0), EFAULT);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Arms a one-shot SIGALRM in `ms` with a handler, with or without SA_RESTART. */
+static int alarm_in(int ms, int restart)
+{
+	struct sigaction sa;
+	struct itimerval it = {{0, 0}, {0, ms * 1000}};
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		return -1;
+	return setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void alarm_off(void)
+{
+	struct itimerval it = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST(blocking_recv_eintr)
+{
+	int sv[2];
+	char b;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_OK(alarm_in(50, 0));
+	CHECK_ERRNO(recv(sv[0], &b, 1, 0), EINTR);
+	alarm_off();
+}
+
+TEST(blocking_accept_eintr)
+{
+	int l = listener(SOCK_STREAM, "s");
+	CHECK_OK(alarm_in(50, 0));
+	CHECK_ERRNO(accept(l, NULL, NULL), EINTR);
+	alarm_off();
+}
+
+TEST(timeout_recv_eintr_despite_sa_restart)
+{
+	int sv[2];
+	char b;
+	struct timeval tv = {5, 0};
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+	CHECK_OK(alarm_in(50, 1));
+	CHECK_ERRNO(recv(sv[0], &b, 1, 0), EINTR);
+	alarm_off();
+}
+
+TEST(restarted_recv_completes)
+{
+	int sv[2], st;
+	char b[4];
+	pid_t pid;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0) {
+		usleep(150000);
+		_exit(write(sv[1], "late", 4) == 4 ? 0 : 1);
+	}
+	CHECK_OK(alarm_in(30, 1));
+	CHECK_EQ(recv(sv[0], b, 4, MSG_WAITALL), 4);
+	alarm_off();
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
+}
+
+TEST(sendfile_into_socket)
+{
+	int sv[2], fd = open("data", O_CREAT | O_RDWR, 0644);
+	char b[16];
+	CHECK_OK(fd);
+	CHECK_EQ(write(fd, "file to socket", 14), 14);
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_EQ(syscall(SYS_sendfile, sv[0], fd, &(off_t){0}, 14L), 14);
+	CHECK_EQ(read(sv[1], b, sizeof b), 14);
+	CHECK(!memcmp(b, "file to socket", 14));
+}
+
+TEST(connect_sndtimeo_on_full_backlog)
+{
+	struct sockaddr_un a;
+	socklen_t al = mkaddr(&a, "s");
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
+	struct timeval tv = {0, 50000};
+	CHECK_OK(bind(l, (struct sockaddr *)&a, al));
+	CHECK_OK(listen(l, 0));
+	while (connect_to(SOCK_STREAM, "s", SOCK_NONBLOCK) >= 0)
+		;
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_OK(setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv));
+	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, al), EAGAIN);
+}
+
+TEST(dgram_blocked_sender_resumes)
+{
+	struct sockaddr_un b;
+	socklen_t lb = mkaddr(&b, "b");
+	int r = socket(AF_UNIX, SOCK_DGRAM, 0), s = socket(AF_UNIX, SOCK_DGRAM, 0), st, n = 0;
+	char buf[8];
+	pid_t pid;
+	CHECK_OK(bind(r, (struct sockaddr *)&b, lb));
+	while (sendto(s, "x", 1, MSG_DONTWAIT, (struct sockaddr *)&b, lb) == 1)
+		n++;
+	CHECK_EQ(errno, EAGAIN);
+	pid = h_fork();
+	CHECK_OK(pid);
+	if (pid == 0)
+		_exit(sendto(s, "last", 4, 0, (struct sockaddr *)&b, lb) == 4 ? 0 : 1);
+	usleep(50000);
+	for (int i = 0; i < n; i++)
+		CHECK_EQ(recv(r, buf, sizeof buf, 0), 1);
+	CHECK_EQ(recv(r, buf, sizeof buf, 0), 4);
+	CHECK_EQ(h_waitpid_timeout(pid, &st, 0, 5000), pid);
+	CHECK_EQ(st, 0);
+}
+
+TEST(open_socket_path_enxio)
+{
+	CHECK_OK(listener(SOCK_STREAM, "s"));
+	CHECK_ERRNO(open("s", O_RDWR), ENXIO);
+	CHECK_ERRNO(open("s", O_RDONLY), ENXIO);
+}
+
+TEST(recvmsg_without_name_keeps_namelen)
+{
+	int sv[2];
+	char b[4];
+	struct iovec iov = {b, sizeof b};
+	struct msghdr m = {0};
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	CHECK_EQ(send(sv[0], "x", 1, 0), 1);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_namelen = 77;
+	CHECK_EQ(recvmsg(sv[1], &m, 0), 1);
+	CHECK_EQ(m.msg_namelen, 77);
+	CHECK_EQ(m.msg_flags, 0);
+}
+
+TEST(seqpacket_recvmsg_flags_clear)
+{
+	int sv[2];
+	char b[8];
+	struct iovec iov = {b, sizeof b};
+	struct msghdr m = {0};
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_flags = -1;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	CHECK_EQ(send(sv[0], "abc", 3, 0), 3);
+	CHECK_EQ(recvmsg(sv[1], &m, 0), 3);
+	CHECK_EQ(m.msg_flags, 0);
+}
+
+TEST(dgram_empty_messages_fill_queue)
+{
+	int sv[2];
+	long n = 0;
+	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	while (send(sv[0], "", 0, MSG_DONTWAIT) == 0 && n < 10000000)
+		n++;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(n > 0 && n < 10000000);
+	CHECK_EQ(revents(sv[0], POLLOUT), 0);
 }

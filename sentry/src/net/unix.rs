@@ -36,6 +36,8 @@ const PATH_OFF: usize = 2;
 /// Datagrams a receiver not connected back to the sender queues
 /// (net.unix.max_dgram_qlen).
 const MAX_DGRAM_QLEN: usize = 10;
+/// What each queued message costs beyond its bytes (about an skb).
+const MSG_OVERHEAD: usize = 512;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnixAddr {
@@ -141,6 +143,15 @@ struct State {
     rcvtimeo: Option<Duration>,
     sndtimeo: Option<Duration>,
     peercred: Ucred,
+}
+
+impl State {
+    /// What the queued messages cost against a sender's buffer: their
+    /// bytes and a fixed overhead each (Linux charges an skb's true size),
+    /// so even empty datagrams fill a queue.
+    fn charge(&self) -> usize {
+        self.rcv_bytes + self.rcv.len() * MSG_OVERHEAD
+    }
 }
 
 pub struct UnixSocket {
@@ -432,10 +443,13 @@ impl UnixSocket {
                 self.lookup(t, &a)
             }
             _ => {
-                let mut s = self.lock();
-                let p = s.peer.clone().ok_or(Errno::ENOTCONN)?;
+                // Not both locks at once: the peer may be this socket.
+                let p = self.lock().peer.clone().ok_or(Errno::ENOTCONN)?;
                 if self.kind == Kind::Dgram && p.lock().released {
-                    s.peer = None;
+                    let mut s = self.lock();
+                    if s.peer.as_ref().is_some_and(|x| Arc::ptr_eq(x, &p)) {
+                        s.peer = None;
+                    }
                     return Err(Errno::ECONNREFUSED);
                 }
                 Ok(p)
@@ -460,10 +474,7 @@ impl UnixSocket {
         let (sndbuf, timeout, from) = {
             let s = self.lock();
             if s.snd_shutdown {
-                drop(s);
-                if self.kind == Kind::SeqPacket && msg.flags & MSG_NOSIGNAL == 0 {
-                    crate::kernel::raise_sigpipe();
-                }
+                // No SIGPIPE here: Linux raises it for streams only.
                 return Err(Errno::EPIPE);
             }
             (s.sndbuf as usize, s.sndtimeo, s.addr.clone())
@@ -502,7 +513,7 @@ impl UnixSocket {
                     return Err(Errno::EPIPE);
                 }
                 let full = (!connected_back && ts.rcv.len() > MAX_DGRAM_QLEN)
-                    || (!ts.rcv.is_empty() && ts.rcv_bytes + msg.data.len() > sndbuf);
+                    || (!ts.rcv.is_empty() && ts.charge() + msg.data.len() > sndbuf);
                 if !full {
                     let n = msg.data.len();
                     ts.rcv_bytes += n;
@@ -532,7 +543,7 @@ impl UnixSocket {
                     || ts.rcv_shutdown
                     || ts.rcv.is_empty()
                     || ((back || ts.rcv.len() <= MAX_DGRAM_QLEN)
-                        && ts.rcv_bytes + msg.data.len() <= sndbuf)
+                        && ts.charge() + msg.data.len() <= sndbuf)
             })?;
         }
     }
@@ -588,7 +599,8 @@ impl UnixSocket {
                 let room = sndbuf.saturating_sub(ps.rcv_bytes);
                 if room > 0 || (data.is_empty() && done == 0) {
                     let n = room.min(data.len() - done);
-                    if n > 0 || !rights.is_empty() {
+                    // An empty send carries nothing, descriptors included (Linux).
+                    if n > 0 {
                         ps.rcv_bytes += n;
                         ps.rcv.push_back(Seg {
                             data: data[done..done + n].to_vec(),
@@ -775,18 +787,16 @@ impl UnixSocket {
                     if n < seg.data.len() {
                         out.flags |= MSG_TRUNC;
                     }
-                    if self.kind == Kind::SeqPacket {
-                        out.flags |= MSG_EOR;
-                    }
                     if peek {
                         out.rights = seg.rights.clone();
-                    } else {
-                        let seg = s.rcv.pop_front().unwrap_or_else(|| unreachable!());
+                        return Ok(out);
+                    }
+                    if let Some(seg) = s.rcv.pop_front() {
                         s.rcv_bytes -= seg.data.len();
                         out.rights = seg.rights;
-                        drop(s);
-                        self.after_read();
                     }
+                    drop(s);
+                    self.after_read();
                     return Ok(out);
                 }
                 if let Some(e) = s.error.take() {
@@ -850,7 +860,7 @@ impl UnixSocket {
                     Kind::Stream => ps.rcv_bytes * 4 <= sndbuf,
                     _ if ps.released => true,
                     Kind::Dgram if !back => ps.rcv.len() <= MAX_DGRAM_QLEN,
-                    _ => ps.rcv.is_empty() || ps.rcv_bytes * 4 <= sndbuf,
+                    _ => ps.rcv.is_empty() || ps.charge() * 4 <= sndbuf,
                 }
             }
             None => true,

@@ -527,7 +527,10 @@ fn recv_one(t: &Task, f: &File, s: &Arc<dyn SocketOps>, hdr: u64, flags: u32) ->
             got_len = a.len() as u32;
         }
     }
-    t.mm().write_obj(hdr + 8, &got_len)?;
+    if name != 0 {
+        // msg_namelen is left alone without a msg_name, as in Linux.
+        t.mm().write_obj(hdr + 8, &got_len)?;
+    }
     let (used, cf) = put_control(
         t,
         control,
