@@ -341,8 +341,9 @@ impl Pty {
             if !s.master_open {
                 return Err(Errno::EIO);
             }
-            // Room for the worst case of one byte (ONLCR makes two).
-            while done < buf.len() && s.output.len() + 2 <= OUTPUT_MAX {
+            // Room for the worst case of one byte (ONLCR makes two); a
+            // stopped terminal (^S, TCOOFF) takes nothing until restarted.
+            while done < buf.len() && s.output.len() + 2 <= OUTPUT_MAX && !s.stopped {
                 s.output_char(buf[done]);
                 done += 1;
             }
@@ -362,7 +363,7 @@ impl Pty {
             }
             let r = self.wait(None, || {
                 let s = self.lock();
-                s.output.len() + 2 <= OUTPUT_MAX || !s.master_open
+                (s.output.len() + 2 <= OUTPUT_MAX && !s.stopped) || !s.master_open
             });
             if r.is_err() {
                 return if done > 0 {
