@@ -1340,3 +1340,44 @@ TEST(dev_tty_is_the_controlling_terminal)
 	snprintf(j.name, sizeof j.name, "%s", ptsname(j.m));
 	CHECK_CHILD(dev_tty_same_child, &j);
 }
+
+static void orphan_child(void *arg)
+{
+	struct jc *j = arg;
+	int report[2];
+	CHECK_OK(pipe(report));
+	CHECK_OK(setsid());
+	int s = open(j->name, O_RDWR);
+	CHECK_OK(s);
+	pid_t mid = fork();
+	if (mid == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			/* Our own group, whose parent leaves: an orphaned
+			 * background group. Its reads fail with EIO. */
+			setpgid(0, 0);
+			usleep(200000);
+			char b = 0;
+			ssize_t r = read(s, &b, 1);
+			char c = (r == -1 && errno == EIO) ? 'E' : 'x';
+			if (write(report[1], &c, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	CHECK_EQ(waitpid(mid, NULL, 0), mid);
+	close(report[1]);
+	char c = 0;
+	CHECK_EQ(read(report[0], &c, 1), 1);
+	CHECK_EQ(c, 'E');
+}
+
+TEST(orphaned_background_read_eio)
+{
+	struct jc j;
+	int s;
+	CHECK_OK(open_pair(&j.m, &s));
+	snprintf(j.name, sizeof j.name, "%s", ptsname(j.m));
+	CHECK_CHILD(orphan_child, &j);
+}
