@@ -43,7 +43,7 @@ fn quick_run_fills_every_row() {
         .map(|l| l.split('|').map(str::trim).collect())
         .collect();
     // start-to-exit, getppid, getppid vs floor, file read, fork+exit+wait,
-    // fork+exec+wait, futex ping-pong, signal round trip; tmpfs write, read
+    // fork+exec+wait, futex ping-pong, signal round trip, pty throughput; tmpfs write, read
     // and random reads, gofer read and random reads, [rw bind mount write
     // and read, only if runsc has `do --volume`,] small files, tar -x.
     let bind_rows = rows
@@ -51,7 +51,7 @@ fn quick_run_fills_every_row() {
         .filter(|r| r[0].starts_with("rw bind mount"))
         .count();
     assert!(bind_rows == 0 || bind_rows == 2, "{}", out.dump());
-    assert_eq!(rows.len(), 15 + bind_rows, "{}", out.dump());
+    assert_eq!(rows.len(), 16 + bind_rows, "{}", out.dump());
     for row in &rows {
         assert_eq!(row.len(), 6, "{row:?}\n{}", out.dump());
         for cell in &row[1..=3] {
