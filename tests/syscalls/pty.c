@@ -1204,3 +1204,180 @@ TEST(master_close_sends_sighup)
 	CHECK_CHILD(hangup_child, NULL);
 }
 
+
+static void leader_exit_child(void *arg)
+{
+	(void)arg;
+	int ready[2], report[2];
+	CHECK_OK(pipe(ready));
+	CHECK_OK(pipe(report));
+	pid_t leader = fork();
+	if (leader == 0) {
+		/* The leader: takes a terminal, forks a member of its
+		 * foreground group that waits for SIGHUP, then exits (keeping
+		 * the master open in the member, so only the exit hangs up). */
+		setsid();
+		int m = posix_openpt(O_RDWR | O_NOCTTY);
+		if (m < 0 || unlockpt(m) < 0 || open(ptsname(m), O_RDWR) < 0)
+			_exit(1);
+		pid_t member = fork();
+		if (member == 0) {
+			signal(SIGHUP, on_sig);
+			got_sig = 0;
+			if (write(ready[1], "r", 1) != 1)
+				_exit(1);
+			for (int k = 0; k < 400 && !got_sig; k++)
+				usleep(5000);
+			char c = got_sig == SIGHUP ? 'H' : 'n';
+			if (write(report[1], &c, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		char c;
+		if (read(ready[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(report[1]);
+	char c = 0;
+	CHECK_EQ(read(report[0], &c, 1), 1);
+	CHECK_EQ(c, 'H');
+	waitpid(leader, NULL, 0);
+}
+
+TEST(leader_exit_hangs_up_foreground)
+{
+	CHECK_CHILD(leader_exit_child, NULL);
+}
+
+TEST(ixon_stop_start_output)
+{
+	int m, s;
+	CHECK_OK(open_pair(&m, &s));
+	CHECK_EQ(write(m, "\023", 1), 1); /* ^S: output stops */
+	usleep(10000);
+	pid_t c = h_fork();
+	CHECK_OK(c);
+	if (c == 0)
+		_exit(write(s, "held", 4) == 4 ? 0 : 1); /* waits for ^Q */
+	char buf[32];
+	CHECK_EQ(drain(m, buf, sizeof buf), 0);
+	CHECK_EQ(write(m, "\021", 1), 1); /* ^Q */
+	drain(m, buf, sizeof buf);
+	CHECK_STREQ(buf, "held");
+	int st;
+	CHECK_EQ(waitpid(c, &st, 0), c);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	int n = -1;
+	CHECK_OK(ioctl(s, FIONREAD, &n));
+	CHECK_EQ(n, 0); /* ^S and ^Q are not input */
+}
+
+TEST(istrip_strips_high_bit)
+{
+	int m, s;
+	CHECK_OK(open_pair(&m, &s));
+	struct termios t;
+	CHECK_OK(tcgetattr(s, &t));
+	t.c_iflag |= ISTRIP;
+	t.c_lflag &= ~(ICANON | ECHO);
+	CHECK_OK(tcsetattr(s, TCSANOW, &t));
+	CHECK_EQ(write(m, "\xc1", 1), 1);
+	unsigned char c;
+	CHECK_EQ(read(s, &c, 1), 1);
+	CHECK_EQ(c, 0x41);
+}
+
+TEST(line_discipline_is_n_tty)
+{
+	int m, s;
+	CHECK_OK(open_pair(&m, &s));
+	int d = -1;
+	CHECK_OK(ioctl(s, TIOCGETD, &d));
+	CHECK_EQ(d, 0);
+}
+
+TEST(canon_to_raw_keeps_typed_input)
+{
+	int m, s;
+	CHECK_OK(open_pair(&m, &s));
+	CHECK_EQ(write(m, "par", 3), 3);
+	usleep(10000);
+	struct termios t;
+	CHECK_OK(tcgetattr(s, &t));
+	t.c_lflag &= ~ICANON;
+	t.c_cc[VMIN] = 1;
+	CHECK_OK(tcsetattr(s, TCSANOW, &t));
+	char buf[16];
+	CHECK_EQ(read(s, buf, sizeof buf), 3);
+	CHECK(memcmp(buf, "par", 3) == 0);
+}
+
+static void dev_tty_same_child(void *arg)
+{
+	struct jc *j = arg;
+	CHECK_OK(setsid());
+	int s = open(j->name, O_RDWR);
+	CHECK_OK(s);
+	int t = open("/dev/tty", O_RDWR | O_NONBLOCK);
+	CHECK_OK(t);
+	struct winsize w = {.ws_row = 7, .ws_col = 9};
+	CHECK_OK(ioctl(t, TIOCSWINSZ, &w));
+	struct winsize g = {0};
+	CHECK_OK(ioctl(s, TIOCGWINSZ, &g));
+	CHECK_EQ(g.ws_row, 7);
+	char buf[8];
+	CHECK_ERRNO(read(t, buf, sizeof buf), EAGAIN);
+	CHECK_EQ(tcgetsid(t), getpid());
+}
+
+TEST(dev_tty_is_the_controlling_terminal)
+{
+	struct jc j;
+	int s;
+	CHECK_OK(open_pair(&j.m, &s));
+	snprintf(j.name, sizeof j.name, "%s", ptsname(j.m));
+	CHECK_CHILD(dev_tty_same_child, &j);
+}
+
+static void orphan_child(void *arg)
+{
+	struct jc *j = arg;
+	int report[2];
+	CHECK_OK(pipe(report));
+	CHECK_OK(setsid());
+	int s = open(j->name, O_RDWR);
+	CHECK_OK(s);
+	pid_t mid = fork();
+	if (mid == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			/* Our own group, whose parent leaves: an orphaned
+			 * background group. Its reads fail with EIO. */
+			setpgid(0, 0);
+			usleep(200000);
+			char b = 0;
+			ssize_t r = read(s, &b, 1);
+			char c = (r == -1 && errno == EIO) ? 'E' : 'x';
+			if (write(report[1], &c, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	CHECK_EQ(waitpid(mid, NULL, 0), mid);
+	close(report[1]);
+	char c = 0;
+	CHECK_EQ(read(report[0], &c, 1), 1);
+	CHECK_EQ(c, 'E');
+}
+
+TEST(orphaned_background_read_eio)
+{
+	struct jc j;
+	int s;
+	CHECK_OK(open_pair(&j.m, &s));
+	snprintf(j.name, sizeof j.name, "%s", ptsname(j.m));
+	CHECK_CHILD(orphan_child, &j);
+}

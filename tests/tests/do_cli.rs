@@ -151,12 +151,12 @@ fn host_proc_is_not_visible() {
 }
 
 #[test]
-fn dev_has_only_the_basic_nodes() {
+fn dev_has_only_the_sentrys_nodes() {
     let out = bb(&[], &["ls", "-A", "/dev"]);
     assert_eq!(out.code(), Some(0), "{}", out.dump());
     assert_eq!(
         out.stdout_str(),
-        "full\nnull\nrandom\nshm\ntty\nurandom\nzero\n",
+        "console\nfd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n",
         "{}",
         out.dump()
     );

@@ -4,7 +4,8 @@
 //! `runsc do` on that pty; a vi-style raw-mode program restores its
 //! termios and leaves the caller's terminal as it found it; inside the
 //! sandbox `tty` is /dev/pts/0 and `stty size` is the caller's window;
-//! python3's `pty.spawn` makes its own pty inside the sandbox.
+//! python3's `pty.spawn` makes its own pty inside the sandbox, and the
+//! python3 REPL's readline editing works through the relay.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -244,4 +245,16 @@ fn pty_spawn_inside_the_sandbox() {
         "{}",
         s.dump()
     );
+}
+
+/// python3's REPL edits lines with readline in raw mode: ^A, ^E and the
+/// history (cursor up) behave as natively.
+#[test]
+fn python_repl_line_editing_matches_native() {
+    let steps = r#"[{"expect":">>> "},
+        {"send":"6 * 7\u0001print(\u0005)\r","expect":"42\r\n>>> "},
+        {"send":"\u001b[A\r","expect":"42\r\n>>> "},
+        {"send":"\u0004"}]"#;
+    let (_, s) = compare_sessions(&[PYTHON, "-q"], 24, 80, steps);
+    assert_eq!(s.transcript.matches("42\\r\\n").count(), 2, "{}", s.raw);
 }

@@ -561,7 +561,11 @@ fn common_ioctl(
             if pgrp < 0 {
                 return Err(Errno::EINVAL);
             }
-            pty.check_change(&t.tg, t.sigmask())?;
+            match pty.check_change(&t.tg, t.sigmask()) {
+                // An orphaned background group: Linux's tiocspgrp says ENOTTY.
+                Err(e) if e == Errno::EIO => return Err(Errno::ENOTTY),
+                r => r?,
+            }
             let sid = t.tg.sid();
             let exists = t
                 .kernel

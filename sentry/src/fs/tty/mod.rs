@@ -341,8 +341,9 @@ impl Pty {
             if !s.master_open {
                 return Err(Errno::EIO);
             }
-            // Room for the worst case of one byte (ONLCR makes two).
-            while done < buf.len() && s.output.len() + 2 <= OUTPUT_MAX {
+            // Room for the worst case of one byte (ONLCR makes two); a
+            // stopped terminal (^S, TCOOFF) takes nothing until restarted.
+            while done < buf.len() && s.output.len() + 2 <= OUTPUT_MAX && !s.stopped {
                 s.output_char(buf[done]);
                 done += 1;
             }
@@ -362,7 +363,7 @@ impl Pty {
             }
             let r = self.wait(None, || {
                 let s = self.lock();
-                s.output.len() + 2 <= OUTPUT_MAX || !s.master_open
+                (s.output.len() + 2 <= OUTPUT_MAX && !s.stopped) || !s.master_open
             });
             if r.is_err() {
                 return if done > 0 {
@@ -521,6 +522,10 @@ impl Pty {
                 Ok(())
             };
         }
+        // Nobody would ever continue an orphaned group it stopped.
+        if pgrp_orphaned(&k, tg.pgid(), sid) {
+            return Err(Errno::EIO);
+        }
         signal_pgrp(&k, tg.pgid(), sig);
         Err(Errno::ERESTARTSYS)
     }
@@ -542,6 +547,9 @@ impl Pty {
         let blocked = blocked_mask & (1u64 << (SIGTTOU - 1)) != 0;
         if blocked || tg.sighand.action(SIGTTOU).handler == crate::kernel::signal::SIG_IGN {
             return Ok(());
+        }
+        if pgrp_orphaned(&k, tg.pgid(), sid) {
+            return Err(Errno::EIO);
         }
         signal_pgrp(&k, tg.pgid(), SIGTTOU);
         Err(Errno::ERESTARTSYS)
@@ -636,6 +644,22 @@ pub fn group_of(k: &Kernel, task: &Arc<crate::kernel::TaskShared>) -> Option<Arc
             .iter()
             .any(|t| Arc::ptr_eq(t, task))
     })
+}
+
+/// Whether process group `pgrp` of session `sid` is orphaned: no member
+/// has a parent in another group of the same session (POSIX; Linux's
+/// will_become_orphaned_pgrp), so no shell would continue it if stopped.
+pub fn pgrp_orphaned(k: &Kernel, pgrp: i32, sid: i32) -> bool {
+    !k.all_groups()
+        .iter()
+        .filter(|g| g.pgid() == pgrp && !g.is_zombie())
+        .any(|g| {
+            g.parent
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .is_some_and(|p| p.pgid() != pgrp && p.sid() == sid && !p.is_zombie())
+        })
 }
 
 /// Sends `sig` from the kernel to every live process of group `pgrp`.
