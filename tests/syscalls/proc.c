@@ -1443,3 +1443,43 @@ TEST(threads_in_status_and_task_dir)
 	CHECK_EQ(entries, 2);
 	CHECK_EQ(nthreads, 2);
 }
+
+static int io_counts(unsigned long long *rchar, unsigned long long *wchar, unsigned long long *syscr)
+{
+	char buf[1024];
+	if (rd("/proc/self/io", buf, sizeof buf) <= 0)
+		return -1;
+	const char *r = field(buf, "rchar: "), *w = field(buf, "wchar: "), *c = field(buf, "syscr: ");
+	if (!r || !w || !c)
+		return -1;
+	*rchar = strtoull(r, NULL, 10);
+	*wchar = strtoull(w, NULL, 10);
+	*syscr = strtoull(c, NULL, 10);
+	return 0;
+}
+
+TEST(io_counts_reads_and_writes)
+{
+	unsigned long long r0, w0, c0, r1, w1, c1;
+	char data[4096] = {0};
+	CHECK_OK(h_write_file("io", data, sizeof data));
+	CHECK_OK(io_counts(&r0, &w0, &c0));
+	int fd = open("io", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, data, sizeof data), (ssize_t)sizeof data);
+	CHECK_EQ(write(fd, data, 1000), 1000);
+	close(fd);
+	CHECK_OK(io_counts(&r1, &w1, &c1));
+	CHECK(r1 >= r0 + sizeof data);
+	CHECK(w1 >= w0 + 1000);
+	CHECK(c1 > c0);
+}
+
+TEST(stdin_of_dev_null_named)
+{
+	int fd = open("/dev/null", O_RDONLY);
+	CHECK(fd >= 0);
+	char link[64];
+	CHECK_OK(fd_link(fd, link, sizeof link));
+	CHECK_STREQ(link, "/dev/null");
+}
