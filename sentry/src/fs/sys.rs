@@ -244,3 +244,17 @@ fn cgroup_dir(e: &mut Entries, k: &Weak<Kernel>) {
         }),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_lists_and_masks_as_sysfs_prints_them() {
+        assert_eq!(range(1), "0\n");
+        assert_eq!(range(4), "0-3\n");
+        assert_eq!(cpu_mask(2), "3\n");
+        assert_eq!(cpu_mask(32), "ffffffff\n");
+        assert_eq!(cpu_mask(36), "0000000f,ffffffff\n");
+    }
+}

@@ -768,3 +768,52 @@ fn uptime(k: &Kernel) -> Vec<u8> {
     let (_, _, idle) = cpu_ticks(k);
     format!("{:.2} {:.2}\n", up, idle as f64 / HZ as f64).into_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_names() {
+        assert_eq!(parse_pid(b"1"), Some(1));
+        assert_eq!(parse_pid(b"4321"), Some(4321));
+        for bad in [&b""[..], b"0", b"01", b"self", b"1a", b"-1", b"99999999999"] {
+            assert_eq!(parse_pid(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn inode_numbers_are_stable_and_distinct() {
+        assert_eq!(child_ino(1, b"stat"), child_ino(1, b"stat"));
+        assert_ne!(child_ino(1, b"stat"), child_ino(1, b"statm"));
+        assert_ne!(child_ino(1, b"stat"), child_ino(2, b"stat"));
+        assert!(child_ino(1, b"x") > 1);
+    }
+
+    #[test]
+    fn generated_file_reads_fresh_from_the_start() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let n = Arc::new(AtomicU32::new(0));
+        let n2 = n.clone();
+        let meta = Meta {
+            ino: 5,
+            dev: 1,
+            mode: 0o444,
+            owner: None,
+            magic: PROC_SUPER_MAGIC,
+        };
+        let inode = GenFile::inode(
+            meta,
+            Arc::new(move || Ok(format!("{}\n", n2.fetch_add(1, Ordering::SeqCst)).into_bytes())),
+        );
+        let ops = inode.clone().open(syscalls::consts::O_RDONLY).unwrap();
+        let file = File::new(ops, inode, None, syscalls::consts::O_RDONLY);
+        let mut buf = [0u8; 8];
+        // Opening generated "0"; a read from offset 0 generates again.
+        assert_eq!(file.read_at(&mut buf, 0).unwrap(), 2);
+        assert_eq!(&buf[..2], b"1\n");
+        assert_eq!(file.read_at(&mut buf, 1).unwrap(), 1);
+        assert_eq!(file.read_at(&mut buf, 2).unwrap(), 0);
+        assert_eq!(file.write_at(b"x", 0), Err(Errno::EINVAL));
+    }
+}
