@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
+#include <sys/sysinfo.h>
 #include <sys/auxv.h>
 #include <sys/utsname.h>
 
@@ -1482,4 +1483,22 @@ TEST(stdin_of_dev_null_named)
 	char link[64];
 	CHECK_OK(fd_link(fd, link, sizeof link));
 	CHECK_STREQ(link, "/dev/null");
+}
+
+TEST(sysinfo_agrees_with_meminfo_and_loadavg)
+{
+	struct sysinfo si;
+	char buf[8192];
+	CHECK_OK(sysinfo(&si));
+	CHECK(rd("/proc/meminfo", buf, sizeof buf) > 0);
+	long long total_kb = atoll(buf + 9);
+	long long si_kb = (long long)si.totalram * si.mem_unit / 1024;
+	CHECK(si_kb >= total_kb - 1 && si_kb <= total_kb + 1);
+	CHECK(rd("/proc/loadavg", buf, sizeof buf) > 0);
+	double l1 = atof(buf);
+	double s1 = si.loads[0] / 65536.0;
+	/* Both are the same average sampled moments apart. */
+	CHECK(s1 >= 0 && l1 >= 0);
+	CHECK(s1 < l1 + 1.0 && l1 < s1 + 1.0);
+	CHECK(si.procs >= 1);
 }

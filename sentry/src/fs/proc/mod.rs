@@ -513,12 +513,10 @@ impl ProcFs {
                 }
             }
         }
-        let fs = self.clone();
         e.link(
             "self",
             Arc::new(move || {
                 let (_, g) = current()?;
-                let _ = &fs;
                 Ok(g.pid.to_string().into_bytes())
             }),
         );
@@ -638,7 +636,7 @@ fn ticks(d: Duration) -> u64 {
 }
 
 /// Host RAM, read at boot (a host fact; what the sandbox sees is made here).
-pub(crate) fn host_ram() -> u64 {
+pub fn host_ram() -> u64 {
     static RAM: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
         let h = rustix::system::sysinfo();
         h.totalram as u64 * h.mem_unit.max(1) as u64

@@ -334,14 +334,10 @@ fn entries(c: &Arc<Ctx>, meta: &Meta) -> Vec<(Vec<u8>, InodeRef)> {
             e.take()
         })
     });
-    {
-        let c5 = c.clone();
-        e.dir("net", 0o555, move |m| {
-            let _ = &c5;
-            let m = m.clone();
-            Arc::new(move || net_entries(&m))
-        });
-    }
+    e.dir("net", 0o555, |m| {
+        let m = m.clone();
+        Arc::new(move || net_entries(&m))
+    });
     if c.thread.is_none() {
         let c6 = c.clone();
         e.dir("task", 0o555, move |m| {
