@@ -591,7 +591,10 @@ pub fn load_average(k: &Kernel) -> ([f64; 3], u32, u32) {
     let mut running = 0u32;
     let mut total = 0u32;
     for g in k.all_groups() {
-        for t in lock(&g.threads).iter() {
+        // A copy: state_of takes the group's state lock, which is taken
+        // before the threads lock elsewhere.
+        let threads = lock(&g.threads).clone();
+        for t in threads.iter() {
             total += 1;
             if task::state_of(&g, t) == 'R' {
                 running += 1;
@@ -745,7 +748,10 @@ fn stat(k: &Kernel) -> Vec<u8> {
     let mut running = 0;
     let mut blocked = 0;
     for g in &groups {
-        for t in lock(&g.threads).iter() {
+        // A copy: state_of takes the group's state lock, which is taken
+        // before the threads lock elsewhere.
+        let threads = lock(&g.threads).clone();
+        for t in threads.iter() {
             match task::state_of(g, t) {
                 'R' => running += 1,
                 'D' => blocked += 1,

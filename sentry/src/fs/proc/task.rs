@@ -460,7 +460,9 @@ fn stat(c: &Ctx) -> R {
     let (scode, ecode) = mm.as_ref().map_or((0, 0), |m| code_span(m));
     let brk = mm.as_ref().map_or(0, |m| m.current_brk());
     let rsslim = g.limit(RLIMIT_RSS as usize).cur;
-    let pending = t.sig().pending.set | lock(&g.pending).set;
+    // One lock at a time (signal delivery takes them in its own order).
+    let own = t.sig().pending.set;
+    let pending = own | lock(&g.pending).set;
     let blocked = t.mask();
     let (ign, cgt) = sig_sets(g);
     let exit_code = match lock(&g.state).exit {
