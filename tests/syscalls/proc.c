@@ -1502,3 +1502,12 @@ TEST(sysinfo_agrees_with_meminfo_and_loadavg)
 	CHECK(s1 < l1 + 1.0 && l1 < s1 + 1.0);
 	CHECK(si.procs >= 1);
 }
+
+TEST(sysctl_readonly_refuses_root_writers)
+{
+	CHECK_ERRNO(open("/proc/sys/kernel/osrelease", O_WRONLY), EACCES);
+	CHECK_ERRNO(open("/proc/sys/kernel/ngroups_max", O_RDWR), EACCES);
+	int fd = open("/proc/sys/kernel/hostname", O_RDONLY);
+	CHECK(fd >= 0);
+	close(fd);
+}

@@ -59,6 +59,7 @@ pub fn new_root(kernel: &Arc<Kernel>) -> InodeRef {
         mode: 0o555,
         owner: None,
         magic: SYSFS_MAGIC,
+        sysctl: false,
     };
     let k = Arc::downgrade(kernel);
     let list = dir(move |e| root(e, &k))(&meta);

@@ -49,6 +49,10 @@ pub(crate) struct Meta {
     pub owner: Option<OwnerFn>,
     /// statfs's f_type of the file system (PROC_SUPER_MAGIC, SYSFS_MAGIC).
     pub magic: u64,
+    /// Under /proc/sys: the mode bits bind root too (Linux's sysctl
+    /// permission check has no override), so a read-only tunable cannot
+    /// be opened for writing.
+    pub sysctl: bool,
 }
 
 /// A stable inode number for entry `name` of directory `parent` (FNV-1a).
@@ -71,6 +75,7 @@ impl Meta {
             mode,
             owner: self.owner.clone(),
             magic: self.magic,
+            sysctl: self.sysctl,
         }
     }
 
@@ -155,9 +160,13 @@ impl Inode for GenFile {
     }
 
     fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-        use syscalls::consts::O_ACCMODE;
-        // Opening for writing is the permission check's to refuse; writing
-        // a file with no writer is EINVAL, as Linux's proc files do.
+        use syscalls::consts::{O_ACCMODE, O_RDONLY};
+        if self.meta.sysctl && flags & O_ACCMODE != O_RDONLY && self.meta.mode & 0o222 == 0 {
+            return Err(Errno::EACCES);
+        }
+        // Elsewhere opening for writing is the permission check's to
+        // refuse; writing a file with no writer is EINVAL, as Linux's proc
+        // files do.
         let data = if flags & O_ACCMODE == syscalls::consts::O_WRONLY {
             Vec::new()
         } else {
@@ -456,6 +465,7 @@ impl ProcFs {
             mode: 0o555,
             owner: None,
             magic: PROC_SUPER_MAGIC,
+            sysctl: false,
         };
         let (f1, f2) = (fs.clone(), fs.clone());
         let m1 = meta.clone();
@@ -485,6 +495,7 @@ impl ProcFs {
             mode: 0o555,
             owner: None,
             magic: PROC_SUPER_MAGIC,
+            sysctl: false,
         }
     }
 
@@ -562,7 +573,11 @@ impl ProcFs {
             "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n".to_string(),
         );
         let k6 = k.clone();
-        e.dir("sys", 0o555, move |m| sys::sys_dir(m, &k6));
+        e.dir("sys", 0o555, move |m| {
+            let mut m = m.clone();
+            m.sysctl = true;
+            sys::sys_dir(&m, &k6)
+        });
         e.take()
     }
 
@@ -805,6 +820,7 @@ mod tests {
             mode: 0o444,
             owner: None,
             magic: PROC_SUPER_MAGIC,
+            sysctl: false,
         };
         let inode = GenFile::inode(
             meta,
