@@ -1511,3 +1511,24 @@ TEST(sysctl_readonly_refuses_root_writers)
 	CHECK(fd >= 0);
 	close(fd);
 }
+
+static void child_oom(void *arg)
+{
+	(void)arg;
+	char buf[32];
+	CHECK(rd("/proc/self/oom_score_adj", buf, sizeof buf) > 0);
+	CHECK_EQ(atoi(buf), 321);
+}
+
+TEST(oom_score_adj_inherited_by_fork)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "321", 3), 3);
+	close(fd);
+	h_child_run(__FILE__, __LINE__, "child_oom", child_oom, NULL, 5000);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "0", 1), 1);
+	close(fd);
+}

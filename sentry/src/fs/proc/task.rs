@@ -857,7 +857,8 @@ fn maps(c: &Ctx, smaps: bool) -> R {
         if smaps {
             let size = (v.end - start) / 1024;
             let rss = mm.resident_in(start, v.end) / 1024;
-            let anon = if matches!(v.backing, Backing::Anon) || !v.shared {
+            // Private pages of a file become the process's own once written.
+            let anon = if matches!(v.backing, Backing::Anon) || (!v.shared && v.prot.write) {
                 rss
             } else {
                 0
