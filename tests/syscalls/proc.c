@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/statfs.h>
 #include <sys/sysinfo.h>
+#include <linux/openat2.h>
 #include <sys/auxv.h>
 #include <sys/utsname.h>
 
@@ -1531,4 +1532,33 @@ TEST(oom_score_adj_inherited_by_fork)
 	CHECK(fd >= 0);
 	CHECK_EQ(write(fd, "0", 1), 1);
 	close(fd);
+}
+
+static long openat2_(int dirfd, const char *path, struct open_how *how)
+{
+	return syscall(SYS_openat2, dirfd, path, how, sizeof *how);
+}
+
+TEST(openat2_and_magic_links)
+{
+	struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_NO_MAGICLINKS};
+	/* /proc/self is an ordinary symlink; exe and fd/N are magic. */
+	long fd = openat2_(AT_FDCWD, "/proc/self/status", &how);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_ERRNO(openat2_(AT_FDCWD, "/proc/self/exe", &how), ELOOP);
+	CHECK_ERRNO(openat2_(AT_FDCWD, "/proc/self/fd/0", &how), ELOOP);
+	how.resolve = RESOLVE_NO_SYMLINKS;
+	CHECK_ERRNO(openat2_(AT_FDCWD, "/proc/self/status", &how), ELOOP);
+	how.resolve = 0;
+	fd = openat2_(AT_FDCWD, "/proc/self/exe", &how);
+	CHECK(fd >= 0);
+	close(fd);
+}
+
+TEST(sys_fs_suid_dumpable)
+{
+	char v[8];
+	CHECK(rd("/proc/sys/fs/suid_dumpable", v, sizeof v) > 0);
+	CHECK(v[0] >= '0' && v[0] <= '2');
 }
