@@ -1562,3 +1562,17 @@ TEST(sys_fs_suid_dumpable)
 	CHECK(rd("/proc/sys/fs/suid_dumpable", v, sizeof v) > 0);
 	CHECK(v[0] >= '0' && v[0] <= '2');
 }
+
+TEST(start_time_from_btime_is_recent)
+{
+	char buf[8192];
+	CHECK(rd("/proc/stat", buf, sizeof buf) > 0);
+	const char *b = field(buf, "btime ");
+	CHECK(b != NULL);
+	long long btime = atoll(b);
+	long long start = btime + stat_num(getpid(), 22) / 100;
+	long long now = time(NULL);
+	/* What ps shows as this process's start: now, give or take the run. */
+	CHECK(start <= now + 2);
+	CHECK(start >= now - 600);
+}

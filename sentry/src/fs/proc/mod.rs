@@ -100,8 +100,23 @@ impl Meta {
 
 /// The wall time the sentry booted at (times of /proc inodes, btime).
 fn boot_wall() -> Time {
-    static BOOT: std::sync::LazyLock<Time> = std::sync::LazyLock::new(Time::now);
-    *BOOT
+    *BOOT_WALL.get_or_init(Time::now)
+}
+
+static BOOT_WALL: std::sync::OnceLock<Time> = std::sync::OnceLock::new();
+
+/// Fixes the wall time of the sandbox's boot (btime, inode times) when
+/// the first procfs is made, from the kernel's boot instant.
+fn set_boot_wall(k: &Kernel) {
+    let _ = BOOT_WALL.get_or_init(|| {
+        let now = Time::now();
+        let up = k.boot.elapsed();
+        let ns = (now.sec as i128 * 1_000_000_000 + now.nsec as i128) - up.as_nanos() as i128;
+        Time {
+            sec: (ns / 1_000_000_000) as i64,
+            nsec: (ns % 1_000_000_000) as i64,
+        }
+    });
 }
 
 /// The magic number statfs gives for procfs.
@@ -455,6 +470,7 @@ pub struct ProcFs {
 impl ProcFs {
     /// A new instance's root directory.
     pub fn new_root(kernel: &Arc<Kernel>) -> InodeRef {
+        set_boot_wall(kernel);
         let fs = Arc::new(ProcFs {
             kernel: Arc::downgrade(kernel),
             dev: anon_dev(),
