@@ -167,8 +167,8 @@ impl Inode for GenFile {
     }
 
     fn set_attr(&self, req: &crate::vfs::SetAttr) -> Result<(), Errno> {
-        // O_TRUNC of a writable file: nothing to cut.
-        if req.size.is_some() && self.put.is_some() && req.mode.is_none() && req.uid.is_none() {
+        // O_TRUNC (or truncate): a generated file has nothing to cut.
+        if req.size.is_some() && req.mode.is_none() && req.uid.is_none() && req.gid.is_none() {
             return Ok(());
         }
         Err(Errno::EPERM)
