@@ -9,6 +9,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
+#include <sys/sysinfo.h>
+#include <linux/openat2.h>
 #include <sys/auxv.h>
 #include <sys/utsname.h>
 
@@ -1442,4 +1444,135 @@ TEST(threads_in_status_and_task_dir)
 	CHECK(field(buf, "Threads:\t2\n"));
 	CHECK_EQ(entries, 2);
 	CHECK_EQ(nthreads, 2);
+}
+
+static int io_counts(unsigned long long *rchar, unsigned long long *wchar, unsigned long long *syscr)
+{
+	char buf[1024];
+	if (rd("/proc/self/io", buf, sizeof buf) <= 0)
+		return -1;
+	const char *r = field(buf, "rchar: "), *w = field(buf, "wchar: "), *c = field(buf, "syscr: ");
+	if (!r || !w || !c)
+		return -1;
+	*rchar = strtoull(r, NULL, 10);
+	*wchar = strtoull(w, NULL, 10);
+	*syscr = strtoull(c, NULL, 10);
+	return 0;
+}
+
+TEST(io_counts_reads_and_writes)
+{
+	unsigned long long r0, w0, c0, r1, w1, c1;
+	char data[4096] = {0};
+	CHECK_OK(h_write_file("io", data, sizeof data));
+	CHECK_OK(io_counts(&r0, &w0, &c0));
+	int fd = open("io", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, data, sizeof data), (ssize_t)sizeof data);
+	CHECK_EQ(write(fd, data, 1000), 1000);
+	close(fd);
+	CHECK_OK(io_counts(&r1, &w1, &c1));
+	CHECK(r1 >= r0 + sizeof data);
+	CHECK(w1 >= w0 + 1000);
+	CHECK(c1 > c0);
+}
+
+TEST(stdin_of_dev_null_named)
+{
+	int fd = open("/dev/null", O_RDONLY);
+	CHECK(fd >= 0);
+	char link[64];
+	CHECK_OK(fd_link(fd, link, sizeof link));
+	CHECK_STREQ(link, "/dev/null");
+}
+
+TEST(sysinfo_agrees_with_meminfo_and_loadavg)
+{
+	struct sysinfo si;
+	char buf[8192];
+	CHECK_OK(sysinfo(&si));
+	CHECK(rd("/proc/meminfo", buf, sizeof buf) > 0);
+	long long total_kb = atoll(buf + 9);
+	long long si_kb = (long long)si.totalram * si.mem_unit / 1024;
+	CHECK(si_kb >= total_kb - 1 && si_kb <= total_kb + 1);
+	CHECK(rd("/proc/loadavg", buf, sizeof buf) > 0);
+	double l1 = atof(buf);
+	double s1 = si.loads[0] / 65536.0;
+	/* Both are the same average sampled moments apart. */
+	CHECK(s1 >= 0 && l1 >= 0);
+	CHECK(s1 < l1 + 1.0 && l1 < s1 + 1.0);
+	CHECK(si.procs >= 1);
+}
+
+TEST(sysctl_readonly_refuses_root_writers)
+{
+	CHECK_ERRNO(open("/proc/sys/kernel/osrelease", O_WRONLY), EACCES);
+	CHECK_ERRNO(open("/proc/sys/kernel/ngroups_max", O_RDWR), EACCES);
+	int fd = open("/proc/sys/kernel/hostname", O_RDONLY);
+	CHECK(fd >= 0);
+	close(fd);
+}
+
+static void child_oom(void *arg)
+{
+	(void)arg;
+	char buf[32];
+	CHECK(rd("/proc/self/oom_score_adj", buf, sizeof buf) > 0);
+	CHECK_EQ(atoi(buf), 321);
+}
+
+TEST(oom_score_adj_inherited_by_fork)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "321", 3), 3);
+	close(fd);
+	h_child_run(__FILE__, __LINE__, "child_oom", child_oom, NULL, 5000);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "0", 1), 1);
+	close(fd);
+}
+
+static long openat2_(int dirfd, const char *path, struct open_how *how)
+{
+	return syscall(SYS_openat2, dirfd, path, how, sizeof *how);
+}
+
+TEST(openat2_and_magic_links)
+{
+	struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_NO_MAGICLINKS};
+	/* /proc/self is an ordinary symlink; exe and fd/N are magic. */
+	long fd = openat2_(AT_FDCWD, "/proc/self/status", &how);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_ERRNO(openat2_(AT_FDCWD, "/proc/self/exe", &how), ELOOP);
+	CHECK_ERRNO(openat2_(AT_FDCWD, "/proc/self/fd/0", &how), ELOOP);
+	how.resolve = RESOLVE_NO_SYMLINKS;
+	CHECK_ERRNO(openat2_(AT_FDCWD, "/proc/self/status", &how), ELOOP);
+	how.resolve = 0;
+	fd = openat2_(AT_FDCWD, "/proc/self/exe", &how);
+	CHECK(fd >= 0);
+	close(fd);
+}
+
+TEST(sys_fs_suid_dumpable)
+{
+	char v[8];
+	CHECK(rd("/proc/sys/fs/suid_dumpable", v, sizeof v) > 0);
+	CHECK(v[0] >= '0' && v[0] <= '2');
+}
+
+TEST(start_time_from_btime_is_recent)
+{
+	char buf[8192];
+	CHECK(rd("/proc/stat", buf, sizeof buf) > 0);
+	const char *b = field(buf, "btime ");
+	CHECK(b != NULL);
+	long long btime = atoll(b);
+	long long start = btime + stat_num(getpid(), 22) / 100;
+	long long now = time(NULL);
+	/* What ps shows as this process's start: now, give or take the run. */
+	CHECK(start <= now + 2);
+	CHECK(start >= now - 600);
 }

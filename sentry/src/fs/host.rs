@@ -176,7 +176,10 @@ fn wait_readable(fd: &OwnedFd) -> Result<(), Errno> {
         fd.as_fd(),
         nix::poll::PollFlags::POLLIN,
     )];
-    match nix::poll::ppoll(&mut fds, None, Some(platform::hostkick::wait_mask())) {
+    let r = crate::kernel::blocker::asleep(|| {
+        nix::poll::ppoll(&mut fds, None, Some(platform::hostkick::wait_mask()))
+    });
+    match r {
         Ok(_) => Ok(()),
         Err(nix::errno::Errno::EINTR) => Err(Errno::ERESTARTSYS),
         Err(e) => Err(host_errno(e)),

@@ -59,6 +59,7 @@ pub fn new_root(kernel: &Arc<Kernel>) -> InodeRef {
         mode: 0o555,
         owner: None,
         magic: SYSFS_MAGIC,
+        sysctl: false,
     };
     let k = Arc::downgrade(kernel);
     let list = dir(move |e| root(e, &k))(&meta);
@@ -243,4 +244,18 @@ fn cgroup_dir(e: &mut Entries, k: &Weak<Kernel>) {
                 .into_bytes())
         }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_lists_and_masks_as_sysfs_prints_them() {
+        assert_eq!(range(1), "0\n");
+        assert_eq!(range(4), "0-3\n");
+        assert_eq!(cpu_mask(2), "3\n");
+        assert_eq!(cpu_mask(32), "ffffffff\n");
+        assert_eq!(cpu_mask(36), "0000000f,ffffffff\n");
+    }
 }

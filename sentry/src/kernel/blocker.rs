@@ -62,6 +62,10 @@ impl Blocker {
         self.lock().sleeping
     }
 
+    fn set_sleeping(&self, on: bool) {
+        self.lock().sleeping = on;
+    }
+
     /// Waits until `check` returns a value, the task is interrupted, or
     /// `deadline` passes. `check` runs without the blocker's lock held and
     /// again after every notification.
@@ -111,6 +115,20 @@ impl Blocker {
             Ok(()) => Ok(()),
         }
     }
+}
+
+/// Runs `wait`, a wait outside the blocker (a host poll a kick ends), with
+/// the calling task shown asleep (state S in /proc) meanwhile.
+pub fn asleep<T>(wait: impl FnOnce() -> T) -> T {
+    let task = super::current_task();
+    if let Some(t) = &task {
+        t.blocker.set_sleeping(true);
+    }
+    let r = wait();
+    if let Some(t) = &task {
+        t.blocker.set_sleeping(false);
+    }
+    r
 }
 
 #[cfg(test)]

@@ -174,6 +174,12 @@ impl Task {
             (f & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::new(self.shared.clone())));
         let shared = TaskShared::new(tid, self.sigmask());
         shared.set_comm(&self.shared.comm());
+        shared.oom_score_adj.store(
+            self.shared
+                .oom_score_adj
+                .load(std::sync::atomic::Ordering::Relaxed),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         shared.nice.store(
             self.shared.nice.load(std::sync::atomic::Ordering::Relaxed),
             std::sync::atomic::Ordering::Relaxed,

@@ -186,6 +186,8 @@ pub struct TaskShared {
     /// only a host kick ends (a poll that includes host descriptors);
     /// `wake` kicks only then.
     host_waiting: std::sync::atomic::AtomicBool,
+    /// Bytes read and written, and read and write calls (/proc/PID/io).
+    pub io: [std::sync::atomic::AtomicU64; 4],
 }
 
 /// A task's own state as other tasks (/proc) see it.
@@ -231,7 +233,16 @@ impl TaskShared {
             started: std::time::Instant::now(),
             view: Mutex::new(None),
             oom_score_adj: AtomicI32::new(0),
+            io: Default::default(),
         })
+    }
+
+    /// Counts a read or write of `n` bytes (/proc/PID/io's rchar, wchar,
+    /// syscr, syscw).
+    pub fn account_io(&self, write: bool, n: u64) {
+        let i = write as usize;
+        self.io[i].fetch_add(n, Ordering::Relaxed);
+        self.io[2 + i].fetch_add(1, Ordering::Relaxed);
     }
 
     /// The task's fs context, fds, mount namespace and credentials, once

@@ -262,6 +262,7 @@ fn read_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRes
     if let Some(g) = guard.as_deref_mut() {
         *g = off + n as u64;
     }
+    t.shared.account_io(false, n as u64);
     Ok(n as u64)
 }
 
@@ -318,6 +319,7 @@ fn write_file(t: &Task, f: &File, buf: u64, len: u64, pos: Option<u64>) -> SysRe
     if let Some(g) = guard.as_deref_mut() {
         *g = off + n as u64;
     }
+    t.shared.account_io(true, n as u64);
     Ok(n as u64)
 }
 

@@ -314,20 +314,17 @@ pub fn getrlimit(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 pub fn sysinfo(t: &mut Task, a: &[u64; 6]) -> SysResult {
-    let h = rustix::system::sysinfo();
-    let unit = h.mem_unit.max(1) as u64;
+    // Memory as /proc/meminfo shows it: the sandbox's use of the host's RAM.
+    let total = crate::fs::proc::host_ram();
+    let free = total.saturating_sub(t.kernel.mf.used_bytes());
     // The sandbox's own load, as /proc/loadavg shows it (SI_LOAD_SHIFT 16).
     let (load, _, procs) = crate::fs::proc::load_average(&t.kernel);
     let fixed = |l: f64| (l * 65536.0) as u64;
     let info = Sysinfo {
         uptime: t.kernel.boot.elapsed().as_secs() as i64,
         loads: [fixed(load[0]), fixed(load[1]), fixed(load[2])],
-        totalram: h.totalram as u64 * unit,
-        freeram: h.freeram as u64 * unit,
-        sharedram: h.sharedram as u64 * unit,
-        bufferram: h.bufferram as u64 * unit,
-        totalswap: h.totalswap as u64 * unit,
-        freeswap: h.freeswap as u64 * unit,
+        totalram: total,
+        freeram: free,
         procs: procs.min(u16::MAX as u32) as u16,
         mem_unit: 1,
         ..Sysinfo::default()

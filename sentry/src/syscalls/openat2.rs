@@ -103,7 +103,7 @@ fn check_how(how: &OpenHow) -> Result<u32, Errno> {
 /// symlink followed. RESOLVE_BENEATH: EXDEV for an absolute path or
 /// symlink, or ".." above `dirfd`. RESOLVE_IN_ROOT: `dirfd` is the root
 /// for "/", ".." and absolute symlinks. RESOLVE_NO_XDEV: EXDEV on crossing
-/// a mount. RESOLVE_NO_MAGICLINKS: accepted (no magic links yet).
+/// a mount. RESOLVE_NO_MAGICLINKS: ELOOP on a /proc magic link.
 /// RESOLVE_CACHED: resolved normally, EAGAIN with O_CREAT/O_TRUNC/O_TMPFILE.
 pub fn openat2(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let dirfd = fd_arg(a[0]);
@@ -111,9 +111,15 @@ pub fn openat2(t: &mut Task, a: &[u64; 6]) -> SysResult {
     let flags = check_how(&how)?;
     let mode = how.mode as u32;
     let path = read_path(t, a[1])?;
-    const WALK: u64 = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT;
+    const WALK: u64 = RESOLVE_NO_XDEV
+        | RESOLVE_NO_SYMLINKS
+        | RESOLVE_BENEATH
+        | RESOLVE_IN_ROOT
+        | RESOLVE_NO_MAGICLINKS;
     let resolve = how.resolve & WALK;
-    let file = if resolve == 0 {
+    // O_TMPFILE names a directory: only the other restrictions matter.
+    let tmpfile_plain = flags & O_TMPFILE == O_TMPFILE && resolve & !RESOLVE_NO_MAGICLINKS == 0;
+    let file = if resolve == 0 || tmpfile_plain {
         open_path(t, dirfd, &path, flags, mode)?
     } else {
         if flags & O_TMPFILE == O_TMPFILE {

@@ -49,6 +49,10 @@ pub(crate) struct Meta {
     pub owner: Option<OwnerFn>,
     /// statfs's f_type of the file system (PROC_SUPER_MAGIC, SYSFS_MAGIC).
     pub magic: u64,
+    /// Under /proc/sys: the mode bits bind root too (Linux's sysctl
+    /// permission check has no override), so a read-only tunable cannot
+    /// be opened for writing.
+    pub sysctl: bool,
 }
 
 /// A stable inode number for entry `name` of directory `parent` (FNV-1a).
@@ -71,6 +75,7 @@ impl Meta {
             mode,
             owner: self.owner.clone(),
             magic: self.magic,
+            sysctl: self.sysctl,
         }
     }
 
@@ -95,8 +100,23 @@ impl Meta {
 
 /// The wall time the sentry booted at (times of /proc inodes, btime).
 fn boot_wall() -> Time {
-    static BOOT: std::sync::LazyLock<Time> = std::sync::LazyLock::new(Time::now);
-    *BOOT
+    *BOOT_WALL.get_or_init(Time::now)
+}
+
+static BOOT_WALL: std::sync::OnceLock<Time> = std::sync::OnceLock::new();
+
+/// Fixes the wall time of the sandbox's boot (btime, inode times) when
+/// the first procfs is made, from the kernel's boot instant.
+fn set_boot_wall(k: &Kernel) {
+    let _ = BOOT_WALL.get_or_init(|| {
+        let now = Time::now();
+        let up = k.boot.elapsed();
+        let ns = (now.sec as i128 * 1_000_000_000 + now.nsec as i128) - up.as_nanos() as i128;
+        Time {
+            sec: (ns / 1_000_000_000) as i64,
+            nsec: (ns % 1_000_000_000) as i64,
+        }
+    });
 }
 
 /// The magic number statfs gives for procfs.
@@ -147,17 +167,21 @@ impl Inode for GenFile {
     }
 
     fn set_attr(&self, req: &crate::vfs::SetAttr) -> Result<(), Errno> {
-        // O_TRUNC of a writable file: nothing to cut.
-        if req.size.is_some() && self.put.is_some() && req.mode.is_none() && req.uid.is_none() {
+        // O_TRUNC (or truncate): a generated file has nothing to cut.
+        if req.size.is_some() && req.mode.is_none() && req.uid.is_none() && req.gid.is_none() {
             return Ok(());
         }
         Err(Errno::EPERM)
     }
 
     fn open(self: Arc<Self>, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-        use syscalls::consts::O_ACCMODE;
-        // Opening for writing is the permission check's to refuse; writing
-        // a file with no writer is EINVAL, as Linux's proc files do.
+        use syscalls::consts::{O_ACCMODE, O_RDONLY};
+        if self.meta.sysctl && flags & O_ACCMODE != O_RDONLY && self.meta.mode & 0o222 == 0 {
+            return Err(Errno::EACCES);
+        }
+        // Elsewhere opening for writing is the permission check's to
+        // refuse; writing a file with no writer is EINVAL, as Linux's proc
+        // files do.
         let data = if flags & O_ACCMODE == syscalls::consts::O_WRONLY {
             Vec::new()
         } else {
@@ -446,6 +470,7 @@ pub struct ProcFs {
 impl ProcFs {
     /// A new instance's root directory.
     pub fn new_root(kernel: &Arc<Kernel>) -> InodeRef {
+        set_boot_wall(kernel);
         let fs = Arc::new(ProcFs {
             kernel: Arc::downgrade(kernel),
             dev: anon_dev(),
@@ -456,6 +481,7 @@ impl ProcFs {
             mode: 0o555,
             owner: None,
             magic: PROC_SUPER_MAGIC,
+            sysctl: false,
         };
         let (f1, f2) = (fs.clone(), fs.clone());
         let m1 = meta.clone();
@@ -485,6 +511,7 @@ impl ProcFs {
             mode: 0o555,
             owner: None,
             magic: PROC_SUPER_MAGIC,
+            sysctl: false,
         }
     }
 
@@ -513,12 +540,10 @@ impl ProcFs {
                 }
             }
         }
-        let fs = self.clone();
         e.link(
             "self",
             Arc::new(move || {
                 let (_, g) = current()?;
-                let _ = &fs;
                 Ok(g.pid.to_string().into_bytes())
             }),
         );
@@ -564,7 +589,11 @@ impl ProcFs {
             "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n".to_string(),
         );
         let k6 = k.clone();
-        e.dir("sys", 0o555, move |m| sys::sys_dir(m, &k6));
+        e.dir("sys", 0o555, move |m| {
+            let mut m = m.clone();
+            m.sysctl = true;
+            sys::sys_dir(&m, &k6)
+        });
         e.take()
     }
 
@@ -593,7 +622,10 @@ pub fn load_average(k: &Kernel) -> ([f64; 3], u32, u32) {
     let mut running = 0u32;
     let mut total = 0u32;
     for g in k.all_groups() {
-        for t in lock(&g.threads).iter() {
+        // A copy: state_of takes the group's state lock, which is taken
+        // before the threads lock elsewhere.
+        let threads = lock(&g.threads).clone();
+        for t in threads.iter() {
             total += 1;
             if task::state_of(&g, t) == 'R' {
                 running += 1;
@@ -638,7 +670,7 @@ fn ticks(d: Duration) -> u64 {
 }
 
 /// Host RAM, read at boot (a host fact; what the sandbox sees is made here).
-pub(crate) fn host_ram() -> u64 {
+pub fn host_ram() -> u64 {
     static RAM: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
         let h = rustix::system::sysinfo();
         h.totalram as u64 * h.mem_unit.max(1) as u64
@@ -747,7 +779,10 @@ fn stat(k: &Kernel) -> Vec<u8> {
     let mut running = 0;
     let mut blocked = 0;
     for g in &groups {
-        for t in lock(&g.threads).iter() {
+        // A copy: state_of takes the group's state lock, which is taken
+        // before the threads lock elsewhere.
+        let threads = lock(&g.threads).clone();
+        for t in threads.iter() {
             match task::state_of(g, t) {
                 'R' => running += 1,
                 'D' => blocked += 1,
@@ -767,4 +802,54 @@ fn uptime(k: &Kernel) -> Vec<u8> {
     let up = k.boot.elapsed().as_secs_f64();
     let (_, _, idle) = cpu_ticks(k);
     format!("{:.2} {:.2}\n", up, idle as f64 / HZ as f64).into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_names() {
+        assert_eq!(parse_pid(b"1"), Some(1));
+        assert_eq!(parse_pid(b"4321"), Some(4321));
+        for bad in [&b""[..], b"0", b"01", b"self", b"1a", b"-1", b"99999999999"] {
+            assert_eq!(parse_pid(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn inode_numbers_are_stable_and_distinct() {
+        assert_eq!(child_ino(1, b"stat"), child_ino(1, b"stat"));
+        assert_ne!(child_ino(1, b"stat"), child_ino(1, b"statm"));
+        assert_ne!(child_ino(1, b"stat"), child_ino(2, b"stat"));
+        assert!(child_ino(1, b"x") > 1);
+    }
+
+    #[test]
+    fn generated_file_reads_fresh_from_the_start() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let n = Arc::new(AtomicU32::new(0));
+        let n2 = n.clone();
+        let meta = Meta {
+            ino: 5,
+            dev: 1,
+            mode: 0o444,
+            owner: None,
+            magic: PROC_SUPER_MAGIC,
+            sysctl: false,
+        };
+        let inode = GenFile::inode(
+            meta,
+            Arc::new(move || Ok(format!("{}\n", n2.fetch_add(1, Ordering::SeqCst)).into_bytes())),
+        );
+        let ops = inode.clone().open(syscalls::consts::O_RDONLY).unwrap();
+        let file = File::new(ops, inode, None, syscalls::consts::O_RDONLY);
+        let mut buf = [0u8; 8];
+        // Opening generated "0"; a read from offset 0 generates again.
+        assert_eq!(file.read_at(&mut buf, 0).unwrap(), 2);
+        assert_eq!(&buf[..2], b"1\n");
+        assert_eq!(file.read_at(&mut buf, 1).unwrap(), 1);
+        assert_eq!(file.read_at(&mut buf, 2).unwrap(), 0);
+        assert_eq!(file.write_at(b"x", 0), Err(Errno::EINVAL));
+    }
 }

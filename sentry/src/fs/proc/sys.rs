@@ -88,6 +88,8 @@ pub(super) fn sys_dir(m: &Meta, k: &Arc<Kernel>) -> ListFn {
                     "pipe-max-size",
                     format!("{}\n", crate::fs::pipe::PIPE_MAX_SIZE),
                 );
+                // Changing ids makes a process undumpable (Task::creds_changed).
+                e.text("suid_dumpable", "0\n".into());
                 e.text("protected_symlinks", "0\n".into());
                 e.text("protected_hardlinks", "0\n".into());
                 e.dir("inotify", 0o555, |m| {

@@ -334,14 +334,10 @@ fn entries(c: &Arc<Ctx>, meta: &Meta) -> Vec<(Vec<u8>, InodeRef)> {
             e.take()
         })
     });
-    {
-        let c5 = c.clone();
-        e.dir("net", 0o555, move |m| {
-            let _ = &c5;
-            let m = m.clone();
-            Arc::new(move || net_entries(&m))
-        });
-    }
+    e.dir("net", 0o555, |m| {
+        let m = m.clone();
+        Arc::new(move || net_entries(&m))
+    });
     if c.thread.is_none() {
         let c6 = c.clone();
         e.dir("task", 0o555, move |m| {
@@ -464,7 +460,9 @@ fn stat(c: &Ctx) -> R {
     let (scode, ecode) = mm.as_ref().map_or((0, 0), |m| code_span(m));
     let brk = mm.as_ref().map_or(0, |m| m.current_brk());
     let rsslim = g.limit(RLIMIT_RSS as usize).cur;
-    let pending = t.sig().pending.set | lock(&g.pending).set;
+    // One lock at a time (signal delivery takes them in its own order).
+    let own = t.sig().pending.set;
+    let pending = own | lock(&g.pending).set;
     let blocked = t.mask();
     let (ign, cgt) = sig_sets(g);
     let exit_code = match lock(&g.state).exit {
@@ -726,6 +724,15 @@ fn file_name(file: &File) -> Vec<u8> {
     }
     match file.inode.file_type() {
         FileType::Fifo => format!("pipe:[{ino}]").into_bytes(),
+        FileType::CharDevice => {
+            // A device handed in from outside (stdio): named as in /dev.
+            let rdev = file.inode.attr().map_or(0, |a| a.rdev);
+            let (major, minor) = ((rdev >> 8) & 0xfff, (rdev & 0xff) | ((rdev >> 12) & !0xff));
+            match (major, minor) {
+                (1, 3) => b"/dev/null".to_vec(),
+                _ => format!("/dev/char/{major}:{minor}").into_bytes(),
+            }
+        }
         FileType::Socket => format!("socket:[{ino}]").into_bytes(),
         _ => format!("anon_inode:[{ino}]").into_bytes(),
     }
@@ -850,7 +857,8 @@ fn maps(c: &Ctx, smaps: bool) -> R {
         if smaps {
             let size = (v.end - start) / 1024;
             let rss = mm.resident_in(start, v.end) / 1024;
-            let anon = if matches!(v.backing, Backing::Anon) || !v.shared {
+            // Private pages of a file become the process's own once written.
+            let anon = if matches!(v.backing, Backing::Anon) || (!v.shared && v.prot.write) {
                 rss
             } else {
                 0
@@ -1009,7 +1017,29 @@ fn limits(c: &Ctx) -> R {
     Ok(out.into_bytes())
 }
 
+/// /proc/PID/io: the read/write counts of the thread, or of every thread
+/// of the process (its live ones and the last to leave). The sandbox has no
+/// block devices: read_bytes and write_bytes stay 0.
 fn io(c: &Ctx) -> R {
-    may_access(&*c.g()?, &*c.task()?)?;
-    Ok(b"rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n".to_vec())
+    let g = c.g()?;
+    may_access(&g, &*c.task()?)?;
+    let threads: Vec<Arc<TaskShared>> = match &c.thread {
+        Some(_) => vec![c.task()?],
+        None => {
+            let mut v = lock(&g.threads).clone();
+            v.extend(lock(&g.last_thread).clone());
+            v
+        }
+    };
+    let mut sum = [0u64; 4];
+    for t in &threads {
+        for (s, a) in sum.iter_mut().zip(t.io.iter()) {
+            *s += a.load(Ordering::Relaxed);
+        }
+    }
+    Ok(format!(
+        "rchar: {}\nwchar: {}\nsyscr: {}\nsyscw: {}\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n",
+        sum[0], sum[1], sum[2], sum[3]
+    )
+    .into_bytes())
 }
