@@ -1576,3 +1576,22 @@ TEST(start_time_from_btime_is_recent)
 	CHECK(start <= now + 2);
 	CHECK(start >= now - 600);
 }
+
+static void child_mask_proc_sys(void *arg)
+{
+	(void)arg;
+	CHECK_OK(unshare(CLONE_NEWNS));
+	CHECK_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	CHECK_OK(access("/proc/sys/kernel/hostname", R_OK));
+	/* As runtimes mask parts of /proc: a mount over a fixed entry holds. */
+	CHECK_OK(mount("tmpfs", "/proc/sys", "tmpfs", MS_RDONLY, NULL));
+	CHECK_ERRNO(access("/proc/sys/kernel/hostname", F_OK), ENOENT);
+	CHECK_OK(access("/proc/self/status", R_OK));
+	CHECK_OK(umount("/proc/sys"));
+	CHECK_OK(access("/proc/sys/kernel/hostname", R_OK));
+}
+
+TEST(mount_over_proc_entry)
+{
+	CHECK_CHILD(child_mask_proc_sys, NULL);
+}

@@ -164,7 +164,12 @@ pub(crate) fn pid_dir(
         thread: thread.as_ref().map(Arc::downgrade),
     });
     let m = meta.clone();
-    Ok(GenDir::inode(meta, Arc::new(move || entries(&ctx, &m))))
+    Ok(GenDir::with_cache_policy(
+        meta,
+        Arc::new(move || entries(&ctx, &m)),
+        None,
+        |_| false,
+    ))
 }
 
 type R = Result<Vec<u8>, Errno>;
