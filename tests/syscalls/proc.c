@@ -1595,3 +1595,26 @@ TEST(mount_over_proc_entry)
 {
 	CHECK_CHILD(child_mask_proc_sys, NULL);
 }
+
+static void child_chroot_mounts(void *arg)
+{
+	(void)arg;
+	static char buf[65536];
+	CHECK_OK(unshare(CLONE_NEWNS));
+	CHECK_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	CHECK_OK(mkdir("r", 0755));
+	CHECK_OK(mount("tmpfs", "r", "tmpfs", 0, NULL));
+	CHECK_OK(mkdir("r/proc", 0755));
+	CHECK_OK(mount("proc", "r/proc", "proc", 0, NULL));
+	CHECK_OK(chroot("r"));
+	CHECK_OK(chdir("/"));
+	CHECK(rd("/proc/self/mounts", buf, sizeof buf) > 0);
+	/* Seen from the new root: the tmpfs is "/", its proc "/proc". */
+	CHECK(strstr(buf, "tmpfs / tmpfs ") != NULL);
+	CHECK(strstr(buf, "proc /proc proc ") != NULL);
+}
+
+TEST(mounts_seen_from_chroot)
+{
+	CHECK_CHILD(child_chroot_mounts, NULL);
+}
