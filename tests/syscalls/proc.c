@@ -1576,3 +1576,45 @@ TEST(start_time_from_btime_is_recent)
 	CHECK(start <= now + 2);
 	CHECK(start >= now - 600);
 }
+
+static void child_mask_proc_sys(void *arg)
+{
+	(void)arg;
+	CHECK_OK(unshare(CLONE_NEWNS));
+	CHECK_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	CHECK_OK(access("/proc/sys/kernel/hostname", R_OK));
+	/* As runtimes mask parts of /proc: a mount over a fixed entry holds. */
+	CHECK_OK(mount("tmpfs", "/proc/sys", "tmpfs", MS_RDONLY, NULL));
+	CHECK_ERRNO(access("/proc/sys/kernel/hostname", F_OK), ENOENT);
+	CHECK_OK(access("/proc/self/status", R_OK));
+	CHECK_OK(umount("/proc/sys"));
+	CHECK_OK(access("/proc/sys/kernel/hostname", R_OK));
+}
+
+TEST(mount_over_proc_entry)
+{
+	CHECK_CHILD(child_mask_proc_sys, NULL);
+}
+
+static void child_chroot_mounts(void *arg)
+{
+	(void)arg;
+	static char buf[65536];
+	CHECK_OK(unshare(CLONE_NEWNS));
+	CHECK_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	CHECK_OK(mkdir("r", 0755));
+	CHECK_OK(mount("tmpfs", "r", "tmpfs", 0, NULL));
+	CHECK_OK(mkdir("r/proc", 0755));
+	CHECK_OK(mount("proc", "r/proc", "proc", 0, NULL));
+	CHECK_OK(chroot("r"));
+	CHECK_OK(chdir("/"));
+	CHECK(rd("/proc/self/mounts", buf, sizeof buf) > 0);
+	/* Seen from the new root: the tmpfs is "/", its proc "/proc". */
+	CHECK(strstr(buf, "tmpfs / tmpfs ") != NULL);
+	CHECK(strstr(buf, "proc /proc proc ") != NULL);
+}
+
+TEST(mounts_seen_from_chroot)
+{
+	CHECK_CHILD(child_chroot_mounts, NULL);
+}

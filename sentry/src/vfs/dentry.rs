@@ -80,6 +80,18 @@ impl Dentry {
             self.forget(name);
         }
         let inode = self.inode.lookup(name)?;
+        if !self.inode.cache_child(name) {
+            // A dentry of its own walk: in the tree (its parent and name
+            // give its path) but not kept among the children.
+            return Ok(Arc::new(Dentry {
+                inode,
+                name: Mutex::new(name.to_vec()),
+                parent: Mutex::new(Some(self.clone())),
+                children: Mutex::new(HashMap::new()),
+                mounts: AtomicU32::new(0),
+                dead: AtomicBool::new(false),
+            }));
+        }
         Ok(self.insert(name, inode))
     }
 

@@ -164,6 +164,13 @@ pub trait Inode: Send + Sync + Any {
         true
     }
 
+    /// Whether child `name`, once looked up, may stay in the dentry cache:
+    /// false for entries that come and go with no unlink to forget them
+    /// (/proc's per-process directories), which would otherwise pile up.
+    fn cache_child(&self, _name: &[u8]) -> bool {
+        true
+    }
+
     /// Every entry except "." and "..", in the file system's order.
     fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
         Err(Errno::ENOTDIR)

@@ -302,6 +302,8 @@ pub(crate) struct GenDir {
     meta: Meta,
     list: ListFn,
     lookup: Option<LookupFn>,
+    /// Which looked-up children the dentry cache may keep (all if None).
+    cache: Option<fn(&[u8]) -> bool>,
 }
 
 impl GenDir {
@@ -310,14 +312,23 @@ impl GenDir {
             meta,
             list,
             lookup: None,
+            cache: None,
         })
     }
 
-    pub fn with_lookup(meta: Meta, list: ListFn, lookup: LookupFn) -> InodeRef {
+    /// A directory whose looked-up children stay out of the dentry cache
+    /// when `cache` says so (a process's entries: they come and go).
+    pub fn with_cache_policy(
+        meta: Meta,
+        list: ListFn,
+        lookup: Option<LookupFn>,
+        cache: fn(&[u8]) -> bool,
+    ) -> InodeRef {
         Arc::new(GenDir {
             meta,
             list,
-            lookup: Some(lookup),
+            lookup,
+            cache: Some(cache),
         })
     }
 }
@@ -352,6 +363,10 @@ impl Inode for GenDir {
 
     fn revalidate(&self, _name: &[u8], _cached: &InodeRef) -> bool {
         false
+    }
+
+    fn cache_child(&self, name: &[u8]) -> bool {
+        self.cache.is_none_or(|c| c(name))
     }
 
     fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
@@ -485,10 +500,10 @@ impl ProcFs {
         };
         let (f1, f2) = (fs.clone(), fs.clone());
         let m1 = meta.clone();
-        GenDir::with_lookup(
+        GenDir::with_cache_policy(
             meta,
             Arc::new(move || f1.root_entries(&m1, None)),
-            Arc::new(move |name| {
+            Some(Arc::new(move |name| {
                 if let Some(pid) = parse_pid(name) {
                     let k = f2.kernel()?;
                     let g = k.group(pid).ok_or(Errno::ENOENT)?;
@@ -500,7 +515,10 @@ impl ProcFs {
                     .find(|(n, _)| n == name)
                     .map(|(_, i)| i)
                     .ok_or(Errno::ENOENT)
-            }),
+            })),
+            // Process directories come and go; the fixed entries stay (and
+            // may be mounted on, as runtimes mask /proc/kcore or /proc/sys).
+            |name| parse_pid(name).is_none(),
         )
     }
 

@@ -164,7 +164,12 @@ pub(crate) fn pid_dir(
         thread: thread.as_ref().map(Arc::downgrade),
     });
     let m = meta.clone();
-    Ok(GenDir::inode(meta, Arc::new(move || entries(&ctx, &m))))
+    Ok(GenDir::with_cache_policy(
+        meta,
+        Arc::new(move || entries(&ctx, &m)),
+        None,
+        |_| false,
+    ))
 }
 
 type R = Result<Vec<u8>, Errno>;
@@ -925,12 +930,34 @@ fn escape(s: &[u8]) -> String {
     out
 }
 
+/// The process's mounts, mount points as seen from its root (mounts
+/// outside a chroot are left out, as Linux does).
 fn mounts(c: &Ctx, info: bool) -> R {
     let v = c.view()?;
     let all = v.mnt_ns.all();
+    let root = v.fs.root();
+    let lk = Lookup {
+        ns: &v.mnt_ns,
+        root: root.clone(),
+        start: root,
+        creds: &v.creds,
+        resolve: 0,
+    };
     let mut out = String::new();
     for mi in v.mnt_ns.mount_info() {
-        let mp = escape(&mi.mount_point);
+        // Where the mount's root is, seen from the process's root (Linux's
+        // seq_path_root of the mount's root).
+        let point = match all.iter().find(|m| m.id == mi.id) {
+            Some(m) => lk.path_of(&Path {
+                mount: m.clone(),
+                dentry: m.root.clone(),
+            }),
+            None => mi.mount_point.clone(),
+        };
+        if point.starts_with(b"(unreachable)") {
+            continue;
+        }
+        let mp = escape(&point);
         if info {
             let dev = all
                 .iter()
