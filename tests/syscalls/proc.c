@@ -13,6 +13,10 @@
 #include <linux/openat2.h>
 #include <sys/auxv.h>
 #include <sys/utsname.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 
 extern char **environ;
 
@@ -1617,4 +1621,27 @@ static void child_chroot_mounts(void *arg)
 TEST(mounts_seen_from_chroot)
 {
 	CHECK_CHILD(child_chroot_mounts, NULL);
+}
+
+static void check_anon_link(int fd, const char *want)
+{
+	char path[64], buf[64];
+	CHECK(fd >= 0);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, buf, sizeof buf - 1);
+	CHECK(n > 0);
+	buf[n] = 0;
+	CHECK_STREQ(buf, want);
+	close(fd);
+}
+
+TEST(fd_links_name_anonymous_files)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	check_anon_link(eventfd(0, 0), "anon_inode:[eventfd]");
+	check_anon_link(epoll_create1(0), "anon_inode:[eventpoll]");
+	check_anon_link(timerfd_create(CLOCK_MONOTONIC, 0), "anon_inode:[timerfd]");
+	check_anon_link(signalfd(-1, &set, 0), "anon_inode:[signalfd]");
 }

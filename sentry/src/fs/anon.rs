@@ -11,6 +11,8 @@ use crate::vfs::{anon_dev, Attr, File, FileOps, FileType, Inode, Owner, Time};
 static ANON_DEV: std::sync::LazyLock<u64> = std::sync::LazyLock::new(anon_dev);
 
 pub struct AnonInode {
+    /// What /proc/PID/fd/N names it: "[eventfd]", "[timerfd]", "[signalfd]", "[eventpoll]".
+    name: &'static str,
     owner: Owner,
     created: Time,
 }
@@ -31,11 +33,17 @@ impl Inode for AnonInode {
     fn as_any(&self) -> &dyn Any {
         self
     }
+
+    fn anon_name(&self) -> Option<&'static str> {
+        Some(self.name)
+    }
 }
 
-/// A new file on an anonymous inode; `flags` are its status flags.
-pub fn new_file(ops: Box<dyn FileOps>, owner: Owner, flags: u32) -> Arc<File> {
+/// A new file on an anonymous inode named `name` (as Linux's
+/// anon_inode_getfile); `flags` are its status flags.
+pub fn new_file(name: &'static str, ops: Box<dyn FileOps>, owner: Owner, flags: u32) -> Arc<File> {
     let inode = Arc::new(AnonInode {
+        name,
         owner,
         created: Time::now(),
     });

@@ -127,7 +127,12 @@ pub fn new_epoll(owner: Owner, flags: u32) -> Arc<File> {
         queue: WaitQueue::default(),
         waiters: Default::default(),
     });
-    super::anon::new_file(Box::new(EpollFile { ep }), owner, O_RDWR | flags)
+    super::anon::new_file(
+        "[eventpoll]",
+        Box::new(EpollFile { ep }),
+        owner,
+        O_RDWR | flags,
+    )
 }
 
 pub struct EpollFile {

@@ -38,7 +38,12 @@ pub fn new_eventfd(owner: Owner, init: u64, flags: u32) -> Arc<File> {
         id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         queue: WaitQueue::default(),
     };
-    super::anon::new_file(Box::new(ops), owner, O_RDWR | (flags & O_NONBLOCK))
+    super::anon::new_file(
+        "[eventfd]",
+        Box::new(ops),
+        owner,
+        O_RDWR | (flags & O_NONBLOCK),
+    )
 }
 
 impl FileOps for EventFd {

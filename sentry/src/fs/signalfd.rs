@@ -27,7 +27,12 @@ pub fn new_signalfd(owner: Owner, mask: u64, flags: u32) -> Arc<File> {
     let ops = SignalFd {
         mask: Mutex::new(mask),
     };
-    super::anon::new_file(Box::new(ops), owner, O_RDWR | (flags & O_NONBLOCK))
+    super::anon::new_file(
+        "[signalfd]",
+        Box::new(ops),
+        owner,
+        O_RDWR | (flags & O_NONBLOCK),
+    )
 }
 
 /// The signalfd behind `file`, or EINVAL.

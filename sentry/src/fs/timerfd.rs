@@ -52,7 +52,12 @@ pub fn new_timerfd(owner: Owner, clock: i32, flags: u32) -> Arc<File> {
         ticks,
         settime_flags: Mutex::new(0),
     };
-    super::anon::new_file(Box::new(ops), owner, O_RDWR | (flags & O_NONBLOCK))
+    super::anon::new_file(
+        "[timerfd]",
+        Box::new(ops),
+        owner,
+        O_RDWR | (flags & O_NONBLOCK),
+    )
 }
 
 /// The timerfd behind `file`, or EINVAL.

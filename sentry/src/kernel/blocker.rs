@@ -22,6 +22,19 @@ struct State {
     sleeping: bool,
 }
 
+thread_local! {
+    /// Set when this thread woke a task asleep on its blocker: the task
+    /// loop yields the CPU once before resuming its own application code,
+    /// so that a woken task sharing the CPU runs before the waker's next
+    /// system call instead of after it.
+    static WOKE_A_SLEEPER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread woke a sleeping task since the last call.
+pub fn take_woke_a_sleeper() -> bool {
+    WOKE_A_SLEEPER.with(|w| w.replace(false))
+}
+
 #[derive(Default)]
 pub struct Blocker {
     state: Mutex<State>,
@@ -35,7 +48,12 @@ impl Blocker {
 
     /// Something the task may be waiting for happened.
     pub fn notify(&self) {
-        self.lock().seq += 1;
+        let mut s = self.lock();
+        s.seq += 1;
+        if s.sleeping {
+            WOKE_A_SLEEPER.with(|w| w.set(true));
+        }
+        drop(s);
         self.cond.notify_all();
     }
 

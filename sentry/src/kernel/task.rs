@@ -690,7 +690,12 @@ impl Task {
             self.shared.user_ns.fetch_add(ns, Ordering::Relaxed);
             self.mm.add_run_wall(ns);
             match exit {
-                Ok(Exit::Syscall) => self.syscall(),
+                Ok(Exit::Syscall) => {
+                    self.syscall();
+                    if super::blocker::take_woke_a_sleeper() {
+                        std::thread::yield_now();
+                    }
+                }
                 Ok(Exit::PageFault { addr, .. }) => {
                     let stack_limit = self.limit(RLIMIT_STACK).cur;
                     let r = self.mm.fault(addr, stack_limit);

@@ -220,13 +220,13 @@ pub trait Inode: Send + Sync + Any {
     /// it leads, which is the file itself rather than its name walked
     /// again (so it reaches unlinked and unnamed files). `at` is where the
     /// link was found. None for ordinary symlinks.
-    /// The name /proc/PID/fd shows for an anonymous file
-    /// ("anon_inode:<name>"), e.g. "[pidfd]", "inotify", "[eventfd]".
-    fn anon_name(&self) -> Option<&'static str> {
+    fn magic_link(&self, _at: &super::Path) -> Option<Result<super::Path, Errno>> {
         None
     }
 
-    fn magic_link(&self, _at: &super::Path) -> Option<Result<super::Path, Errno>> {
+    /// The name /proc/PID/fd shows for an anonymous file
+    /// ("anon_inode:<name>"), e.g. "[pidfd]", "inotify", "[eventfd]".
+    fn anon_name(&self) -> Option<&'static str> {
         None
     }
 
