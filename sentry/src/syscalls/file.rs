@@ -361,9 +361,17 @@ pub fn pwrite64(t: &mut Task, a: &[u64; 6]) -> SysResult {
     write_file(t, &f, a[1], a[2], Some(off))
 }
 
-fn read_iovecs(t: &Task, addr: u64, cnt: u64) -> Result<Vec<Iovec>, Errno> {
+/// Reads `cnt` iovecs at `addr`: EINVAL if their lengths overflow,
+/// `too_many` if there are more than UIO_MAXIOV (readv/writev say EINVAL,
+/// sendmsg/recvmsg EMSGSIZE).
+pub(super) fn read_iovecs_or(
+    t: &Task,
+    addr: u64,
+    cnt: u64,
+    too_many: Errno,
+) -> Result<Vec<Iovec>, Errno> {
     if cnt > UIO_MAXIOV {
-        return Err(Errno::EINVAL);
+        return Err(too_many);
     }
     let mut v = Vec::with_capacity(cnt as usize);
     let mut total: u64 = 0;
@@ -419,7 +427,7 @@ fn vec_io(t: &Task, a: &[u64; 6], write: bool, positional: bool, flags: Option<u
     if flags & !(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND) != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
-    let iovs = read_iovecs(t, a[1], a[2])?;
+    let iovs = read_iovecs_or(t, a[1], a[2], Errno::EINVAL)?;
     let mut pos = if positional && a[3] as i64 != -1 {
         Some(explicit_pos(&f, a[3])?)
     } else {

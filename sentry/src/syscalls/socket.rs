@@ -261,23 +261,7 @@ pub fn setsockopt(t: &mut Task, a: &[u64; 6]) -> SysResult {
 }
 
 fn read_iovecs(t: &Task, addr: u64, cnt: u64) -> Result<Vec<Iovec>, Errno> {
-    if cnt > UIO_MAXIOV {
-        return Err(Errno::EMSGSIZE);
-    }
-    let mut v = Vec::with_capacity(cnt as usize);
-    let mut total: u64 = 0;
-    for i in 0..cnt {
-        let iov: Iovec = t.mm().read_obj(addr + i * 16)?;
-        if (iov.len as i64) < 0 {
-            return Err(Errno::EINVAL);
-        }
-        total = total.checked_add(iov.len).ok_or(Errno::EINVAL)?;
-        if (total as i64) < 0 {
-            return Err(Errno::EINVAL);
-        }
-        v.push(iov);
-    }
-    Ok(v)
+    super::file::read_iovecs_or(t, addr, cnt, Errno::EMSGSIZE)
 }
 
 /// Application bytes of `iovs`, up to SEND_MAX.
