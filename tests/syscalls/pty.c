@@ -1381,3 +1381,52 @@ TEST(orphaned_background_read_eio)
 	snprintf(j.name, sizeof j.name, "%s", ptsname(j.m));
 	CHECK_CHILD(orphan_child, &j);
 }
+
+/* Fields 7 and 8 of /proc/self/stat: tty_nr and tpgid. */
+static int stat_tty(unsigned *tty_nr, int *tpgid)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	char state;
+	int ppid, pgrp, sid;
+	return sscanf(p + 2, "%c %d %d %d %u %d", &state, &ppid, &pgrp, &sid, tty_nr, tpgid) == 6 ? 0 : -1;
+}
+
+static void proc_stat_tty_child(void *arg)
+{
+	struct jc *j = arg;
+	unsigned tty_nr;
+	int tpgid;
+	CHECK_OK(setsid());
+	CHECK_OK(stat_tty(&tty_nr, &tpgid));
+	CHECK_EQ(tty_nr, 0u);
+	CHECK_EQ(tpgid, -1);
+	int s = open(j->name, O_RDWR | O_NOCTTY);
+	CHECK_OK(s);
+	CHECK_OK(ioctl(s, TIOCSCTTY, 0));
+	struct stat st;
+	CHECK_OK(fstat(s, &st));
+	unsigned maj = major(st.st_rdev), min = minor(st.st_rdev);
+	CHECK_OK(stat_tty(&tty_nr, &tpgid));
+	CHECK_EQ(tty_nr, (min & 0xff) | (maj << 8) | ((min & ~0xffu) << 12));
+	CHECK_EQ(tpgid, getpid());
+}
+
+TEST(proc_stat_shows_controlling_tty)
+{
+	struct jc j;
+	int s;
+	CHECK_OK(open_pair(&j.m, &s));
+	snprintf(j.name, sizeof j.name, "%s", ptsname(j.m));
+	CHECK_CHILD(proc_stat_tty_child, &j);
+}

@@ -477,8 +477,18 @@ fn stat(c: &Ctx) -> R {
     };
     let tid = c.tid().unwrap_or(g.pid);
     let stack = info.arg.0 & !(PAGE - 1);
+    // The controlling terminal (a /dev/pts/N: major 136 onwards) and its
+    // foreground process group, as ps's TT and + columns read them.
+    let (tty_nr, tpgid) = match k.ttys.ctty_of(g) {
+        Some(p) => {
+            let fg = p.lock().fg_pgrp;
+            let (major, minor) = (136 + p.index / 256, p.index % 256);
+            (((minor & !0xff) << 12) | (major << 8) | (minor & 0xff), fg)
+        }
+        None => (0, -1),
+    };
     Ok(format!(
-        "{tid} ({comm}) {state} {ppid} {pgrp} {sid} 0 -1 4194560 0 0 0 0 {ut} {st} {cut} {cst} {prio} {nice} {nthreads} 0 {start} {vsize} {rss} {rsslim} {scode} {ecode} {stack} 0 0 {pending} {blocked} {ign} {cgt} 0 0 0 {exit_signal} 0 0 0 0 0 0 {brk} {brk} {brk} {as_} {ae} {es} {ee} {exit_code}\n",
+        "{tid} ({comm}) {state} {ppid} {pgrp} {sid} {tty_nr} {tpgid} 4194560 0 0 0 0 {ut} {st} {cut} {cst} {prio} {nice} {nthreads} 0 {start} {vsize} {rss} {rsslim} {scode} {ecode} {stack} 0 0 {pending} {blocked} {ign} {cgt} 0 0 0 {exit_signal} 0 0 0 0 0 0 {brk} {brk} {brk} {as_} {ae} {es} {ee} {exit_code}\n",
         comm = comm_str(&t),
         ppid = g.ppid(),
         pgrp = g.pgid(),
