@@ -2371,3 +2371,57 @@ TEST(dgram_empty_messages_fill_queue)
 	CHECK(n > 0 && n < 10000000);
 	CHECK_EQ(revents(sv[0], POLLOUT), 0);
 }
+
+/* The line of /proc/net/unix whose inode is `ino`, or "" if none. */
+static void net_unix_line(unsigned long ino, char *out, size_t cap)
+{
+	out[0] = 0;
+	FILE *f = fopen("/proc/net/unix", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		unsigned long i;
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu", &i) == 1 && i == ino) {
+			snprintf(out, cap, "%s", line);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+TEST(proc_net_unix_lists_bound_sockets)
+{
+	char cwd[96], want[400], line[512];
+	CHECK(getcwd(cwd, sizeof cwd) != NULL);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	CHECK(strlen(cwd) + sizeof "/listener" <= sizeof a.sun_path);
+	strcpy(a.sun_path, cwd);
+	strcat(a.sun_path, "/listener");
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_OK(l);
+	CHECK_OK(bind(l, (struct sockaddr *)&a, sizeof a));
+	CHECK_OK(listen(l, 4));
+	struct stat st;
+	CHECK_OK(fstat(l, &st));
+	net_unix_line(st.st_ino, line, sizeof line);
+	snprintf(want, sizeof want, "00010000 0001 01 %5lu %s\n", (unsigned long)st.st_ino, a.sun_path);
+	CHECK(strstr(line, want) != NULL);
+
+	int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CHECK_OK(d);
+	struct sockaddr_un b = {.sun_family = AF_UNIX};
+	memcpy(b.sun_path, "\0rvisor-net-unix", 16);
+	CHECK_OK(bind(d, (struct sockaddr *)&b, offsetof(struct sockaddr_un, sun_path) + 16));
+	CHECK_OK(fstat(d, &st));
+	net_unix_line(st.st_ino, line, sizeof line);
+	snprintf(want, sizeof want, "00000000 0002 01 %5lu @rvisor-net-unix\n", (unsigned long)st.st_ino);
+	CHECK(strstr(line, want) != NULL);
+
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_OK(fstat(sv[0], &st));
+	net_unix_line(st.st_ino, line, sizeof line);
+	snprintf(want, sizeof want, "00000000 0001 03 %5lu\n", (unsigned long)st.st_ino);
+	CHECK(strstr(line, want) != NULL);
+}

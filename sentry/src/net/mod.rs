@@ -200,6 +200,31 @@ pub trait SocketOps: Send + Sync {
     /// The credentials a write(2) without a task records.
     fn owner_creds(&self) -> Ucred;
     fn as_any(&self) -> &dyn Any;
+    /// The socket's line in a /proc/net table, given its inode number:
+    /// (table name, line with its newline). None for families without one.
+    fn proc_net_line(&self, _ino: u64) -> Option<(&'static str, String)> {
+        None
+    }
+}
+
+/// Every socket with an open file, by inode number (for /proc/net).
+static SOCKETS: std::sync::Mutex<Vec<(u64, std::sync::Weak<dyn SocketOps>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// The lines of /proc/net/`table` for the sockets that exist now.
+pub fn proc_net_lines(table: &str) -> Vec<String> {
+    let live: Vec<(u64, Arc<dyn SocketOps>)> = {
+        let mut all = SOCKETS.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|(_, w)| w.strong_count() > 0);
+        all.iter()
+            .filter_map(|(ino, w)| Some((*ino, w.upgrade()?)))
+            .collect()
+    };
+    live.iter()
+        .filter_map(|(ino, s)| s.proc_net_line(*ino))
+        .filter(|(t, _)| *t == table)
+        .map(|(_, line)| line)
+        .collect()
 }
 
 /// The open file of a socket.
@@ -318,8 +343,17 @@ impl Inode for SockInode {
 /// A new open file for `sock`, owned by the caller.
 pub fn new_socket_file(t: &Task, sock: Arc<dyn SocketOps>, nonblock: bool) -> Arc<File> {
     static INO: AtomicU64 = AtomicU64::new(10_000);
+    let ino = INO.fetch_add(1, Ordering::Relaxed);
+    {
+        let mut all = SOCKETS.lock().unwrap_or_else(|e| e.into_inner());
+        // Closed sockets go as new ones come.
+        if all.len() >= 64 && all.len().is_power_of_two() {
+            all.retain(|(_, w)| w.strong_count() > 0);
+        }
+        all.push((ino, Arc::downgrade(&sock)));
+    }
     let inode = Arc::new(SockInode {
-        ino: INO.fetch_add(1, Ordering::Relaxed),
+        ino,
         owner: Owner {
             uid: t.creds.euid,
             gid: t.creds.egid,

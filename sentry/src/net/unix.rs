@@ -1026,6 +1026,29 @@ impl SocketOps for UnixSocket {
         UnixAddr::to_sockaddr(self.lock().addr.as_ref())
     }
 
+    /// Linux's unix_seq_show: the kernel address is hidden (zeros, as for
+    /// an unprivileged reader), flags carry __SO_ACCEPTCON for a listener,
+    /// the state is SS_UNCONNECTED (1) or SS_CONNECTED (3), and an abstract
+    /// name is shown with '@' for its leading NUL.
+    fn proc_net_line(&self, ino: u64) -> Option<(&'static str, String)> {
+        const SO_ACCEPTCON: u32 = 1 << 16;
+        let s = self.lock();
+        let flags = if s.listening { SO_ACCEPTCON } else { 0 };
+        let state = if s.connected { 3 } else { 1 };
+        let name = match &s.addr {
+            Some(UnixAddr::Path(p)) => format!(" {}", String::from_utf8_lossy(p)),
+            Some(UnixAddr::Abstract(a)) => format!(" @{}", String::from_utf8_lossy(a)),
+            None => String::new(),
+        };
+        Some((
+            "unix",
+            format!(
+                "0000000000000000: 00000002 00000000 {flags:08X} {:04X} {state:02X} {ino:5}{name}\n",
+                self.sock_type()
+            ),
+        ))
+    }
+
     fn getpeername(&self) -> Result<Vec<u8>, Errno> {
         let s = self.lock();
         if self.kind.connection() && !s.connected {

@@ -375,9 +375,16 @@ pub(crate) fn net_entries(m: &Meta) -> Vec<(Vec<u8>, InodeRef)> {
          face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
             .to_string(),
     );
-    e.text(
+    e.file(
         "unix",
-        "Num       RefCount Protocol Flags    Type St Inode Path\n".to_string(),
+        0o444,
+        Arc::new(|| {
+            let mut t = "Num       RefCount Protocol Flags    Type St Inode Path\n".to_string();
+            for line in crate::net::proc_net_lines("unix") {
+                t.push_str(&line);
+            }
+            Ok(t.into_bytes())
+        }),
     );
     e.text(
         "tcp",
