@@ -48,7 +48,7 @@ stage clippy cargo clippy --workspace --all-targets -- -D warnings
 stage build cargo build --release --workspace
 stage unit cargo test --release --workspace --exclude rvisor-tests
 stage syscall-suite cargo run --release -q -p rvisor-tests --bin syscall-suite
-stage e2e cargo test --release -p rvisor-tests --test busybox --test do_cli --test lifecycle --test dynamic --test perms --test process --test files --test xattr --test volumes --test proc --test unix --test events --test tty --test bench_smoke
+stage e2e cargo test --release -p rvisor-tests --test busybox --test do_cli --test lifecycle --test dynamic --test perms --test process --test files --test xattr --test volumes --test proc --test unix --test events --test tty --test oci_cli --test bench_smoke
 
 echo
 echo "=== summary"
