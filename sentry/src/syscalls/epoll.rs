@@ -150,7 +150,11 @@ fn wait(
         let to = deadline.map(|d| {
             nix::sys::time::TimeSpec::from_duration(d.saturating_duration_since(Instant::now()))
         });
-        match nix::poll::ppoll(&mut pfds, to, Some(platform::hostkick::wait_mask())) {
+        // Shown asleep in /proc meanwhile (state S), as a blocker wait is.
+        let r = crate::kernel::blocker::asleep(|| {
+            nix::poll::ppoll(&mut pfds, to, Some(platform::hostkick::wait_mask()))
+        });
+        match r {
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => {
                 if t.shared.blocker.is_interrupted() {

@@ -98,7 +98,11 @@ fn do_poll(t: &Task, fds: &mut [Pollfd], timeout: Option<Duration>) -> Result<us
                     )
                 })
             };
-            match nix::poll::ppoll(&mut pfds, to, Some(platform::hostkick::wait_mask())) {
+            // Shown asleep in /proc meanwhile (state S), as a blocker wait is.
+            let r = crate::kernel::blocker::asleep(|| {
+                nix::poll::ppoll(&mut pfds, to, Some(platform::hostkick::wait_mask()))
+            });
+            match r {
                 Ok(_) => {}
                 Err(nix::errno::Errno::EINTR) => {
                     if t.shared.blocker.is_interrupted() {
