@@ -30,4 +30,6 @@ echo done | { read v; echo "read=$v"; }
 sleep 5 &
 victim=$!
 kill -TERM $victim
-wait $victim; echo "killed job status=$?"
+# Whether `wait` reports "Terminated" depends on whether the shell reaped
+# the job (on SIGCHLD) before `wait` ran: scheduling, so not compared.
+wait $victim 2>/dev/null; echo "killed job status=$?"
