@@ -466,6 +466,24 @@ impl<'a> Entries<'a> {
         self
     }
 
+    /// A directory of read-only files with fixed text: (name, text) pairs.
+    pub fn texts(
+        &mut self,
+        name: &str,
+        files: &'static [(&'static str, &'static str)],
+    ) -> &mut Self {
+        self.dir(name, 0o555, |m| {
+            let m = m.clone();
+            Arc::new(move || {
+                let mut e = Entries::new(&m);
+                for (n, t) in files {
+                    e.text(n, t.to_string());
+                }
+                e.take()
+            })
+        })
+    }
+
     pub fn node(&mut self, name: &[u8], inode: InodeRef) -> &mut Self {
         self.out.push((name.to_vec(), inode));
         self

@@ -92,26 +92,22 @@ pub(super) fn sys_dir(m: &Meta, k: &Arc<Kernel>) -> ListFn {
                 e.text("suid_dumpable", "0\n".into());
                 e.text("protected_symlinks", "0\n".into());
                 e.text("protected_hardlinks", "0\n".into());
-                e.dir("inotify", 0o555, |m| {
-                    let m = m.clone();
-                    Arc::new(move || {
-                        let mut e = Entries::new(&m);
-                        e.text("max_user_watches", "1048576\n".into());
-                        e.text("max_user_instances", "128\n".into());
-                        e.text("max_queued_events", "16384\n".into());
-                        e.take()
-                    })
-                });
-                e.dir("mqueue", 0o555, |m| {
-                    let m = m.clone();
-                    Arc::new(move || {
-                        let mut e = Entries::new(&m);
-                        e.text("msg_max", "10\n".into());
-                        e.text("msgsize_max", "8192\n".into());
-                        e.text("queues_max", "256\n".into());
-                        e.take()
-                    })
-                });
+                e.texts(
+                    "inotify",
+                    &[
+                        ("max_user_watches", "1048576\n"),
+                        ("max_user_instances", "128\n"),
+                        ("max_queued_events", "16384\n"),
+                    ],
+                );
+                e.texts(
+                    "mqueue",
+                    &[
+                        ("msg_max", "10\n"),
+                        ("msgsize_max", "8192\n"),
+                        ("queues_max", "256\n"),
+                    ],
+                );
                 e.take()
             })
         });
@@ -119,38 +115,34 @@ pub(super) fn sys_dir(m: &Meta, k: &Arc<Kernel>) -> ListFn {
             let m = m.clone();
             Arc::new(move || {
                 let mut e = Entries::new(&m);
-                e.dir("core", 0o555, |m| {
-                    let m = m.clone();
-                    Arc::new(move || {
-                        let mut e = Entries::new(&m);
-                        e.text("somaxconn", "4096\n".into());
-                        e.text("rmem_default", "212992\n".into());
-                        e.text("rmem_max", "212992\n".into());
-                        e.text("wmem_default", "212992\n".into());
-                        e.text("wmem_max", "212992\n".into());
-                        e.take()
-                    })
-                });
-                e.dir("ipv4", 0o555, |m| {
-                    let m = m.clone();
-                    Arc::new(move || {
-                        let mut e = Entries::new(&m);
-                        e.text("ip_forward", "0\n".into());
-                        e.text("ip_local_port_range", "32768\t60999\n".into());
-                        e.text("ip_unprivileged_port_start", "1024\n".into());
-                        e.text("ping_group_range", "1\t0\n".into());
-                        e.text("tcp_keepalive_time", "7200\n".into());
-                        e.text("tcp_keepalive_intvl", "75\n".into());
-                        e.text("tcp_keepalive_probes", "9\n".into());
-                        e.text("tcp_fin_timeout", "60\n".into());
-                        e.text("tcp_syncookies", "1\n".into());
-                        e.text("tcp_rmem", "4096\t131072\t6291456\n".into());
-                        e.text("tcp_wmem", "4096\t16384\t4194304\n".into());
-                        e.text("tcp_max_syn_backlog", "4096\n".into());
-                        e.text("tcp_tw_reuse", "2\n".into());
-                        e.take()
-                    })
-                });
+                e.texts(
+                    "core",
+                    &[
+                        ("somaxconn", "4096\n"),
+                        ("rmem_default", "212992\n"),
+                        ("rmem_max", "212992\n"),
+                        ("wmem_default", "212992\n"),
+                        ("wmem_max", "212992\n"),
+                    ],
+                );
+                e.texts(
+                    "ipv4",
+                    &[
+                        ("ip_forward", "0\n"),
+                        ("ip_local_port_range", "32768\t60999\n"),
+                        ("ip_unprivileged_port_start", "1024\n"),
+                        ("ping_group_range", "1\t0\n"),
+                        ("tcp_keepalive_time", "7200\n"),
+                        ("tcp_keepalive_intvl", "75\n"),
+                        ("tcp_keepalive_probes", "9\n"),
+                        ("tcp_fin_timeout", "60\n"),
+                        ("tcp_syncookies", "1\n"),
+                        ("tcp_rmem", "4096\t131072\t6291456\n"),
+                        ("tcp_wmem", "4096\t16384\t4194304\n"),
+                        ("tcp_max_syn_backlog", "4096\n"),
+                        ("tcp_tw_reuse", "2\n"),
+                    ],
+                );
                 e.take()
             })
         });
